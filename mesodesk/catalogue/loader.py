@@ -1,0 +1,120 @@
+"""Loads ``resources/catalogue/*.toml`` into a validated :class:`Catalogue`.
+
+Each file holds one table of the catalogue (``products.toml`` holds the
+products keyed by id). The loader checks every entry against the schema in
+:mod:`mesodesk.catalogue.model`, then checks that every reference (a source
+key, a product id, ...) points at an entry that exists. Any fault raises
+:class:`CatalogueError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import tomllib
+import typing
+from pathlib import Path
+from typing import Any
+
+from mesodesk.catalogue.model import ID, Catalogue
+from mesodesk.domain.schema import Problem, SchemaError, _Builder, walk
+from mesodesk.resources import resource
+
+
+class CatalogueError(ValueError):
+    """The catalogue is unusable; ``problems`` are "file: key: message" faults."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"catalogue: {problems[0]}{more}")
+
+
+def default_dir() -> Path:
+    return resource("catalogue")
+
+
+def _file_for(name: str) -> str:
+    return "catalogue.toml" if name == "schema_version" else f"{name.replace('_', '-')}.toml"
+
+
+def load_catalogue(folder: str | Path | None = None) -> Catalogue:
+    """Read, validate and cross-check the catalogue in ``folder``."""
+    folder = Path(folder) if folder is not None else default_dir()
+    hints = typing.get_type_hints(Catalogue)
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    raw_cache: dict[str, Any] = {}
+    for f in dataclasses.fields(Catalogue):
+        filename = _file_for(f.name)
+        if filename not in raw_cache:
+            path = folder / filename
+            try:
+                with path.open("rb") as fh:
+                    raw_cache[filename] = tomllib.load(fh)
+            except FileNotFoundError:
+                problems.append(f"{filename}: file missing")
+                raw_cache[filename] = None
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                problems.append(f"{filename}: not valid TOML ({exc})")
+                raw_cache[filename] = None
+        data = raw_cache[filename]
+        if data is None:
+            continue
+        if f.name == "schema_version":
+            data = data.get("schema_version")
+        builder = _Builder()
+        meta = dict(f.metadata)
+        meta.setdefault("key", ID)
+        if f.name == "needles":
+            meta["key"] = None
+        elif f.name == "screening":  # answer ids are snake_case in the file format
+            meta["key"] = r"[a-z0-9]+(_[a-z0-9]+)*"
+        values[f.name] = builder.value(hints[f.name], data, "", meta)
+        problems.extend(f"{filename}: {p}" for p in builder.problems)
+    if problems:
+        raise CatalogueError(problems)
+    catalogue = Catalogue(**values)
+    problems = check_catalogue(catalogue)
+    if problems:
+        raise CatalogueError(problems)
+    return catalogue
+
+
+def check_catalogue(catalogue: Catalogue) -> list[str]:
+    """Every reference resolves; ranges make sense."""
+    problems: list[str] = []
+    for f in dataclasses.fields(Catalogue):
+        table = getattr(catalogue, f.name)
+        if not isinstance(table, typing.Mapping):
+            items = [("", table)]
+        else:
+            items = list(table.items())
+        for key, entry in items:
+            filename = _file_for(f.name)
+            for path, record in walk(entry):
+                for rf in dataclasses.fields(record):
+                    target = rf.metadata.get("ref")
+                    if not target:
+                        continue
+                    value = getattr(record, rf.name)
+                    refs = value if isinstance(value, tuple) else (value,)
+                    where = ".".join(str(x) for x in (key, path, rf.name) if x != "")
+                    for ref in refs:
+                        if ref not in getattr(catalogue, target):
+                            problems.append(f"{filename}: {where}: {ref!r} is not in "
+                                            f"{_file_for(target)}")
+    for key, tech in catalogue.techniques.items():
+        if tech.depth_min_mm > tech.depth_max_mm:
+            problems.append(f"techniques.toml: {key}: depth_min_mm is above depth_max_mm")
+    return problems
+
+
+@functools.cache
+def default_catalogue() -> Catalogue:
+    """The shipped catalogue, loaded once per process."""
+    return load_catalogue()
+
+
+__all__ = ["CatalogueError", "default_catalogue", "load_catalogue", "check_catalogue",
+           "Problem", "SchemaError"]

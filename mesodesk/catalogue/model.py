@@ -1,0 +1,250 @@
+"""The clinical catalogue as typed records: these classes are its schema.
+
+Each TOML file in ``resources/catalogue/`` holds one table of entries keyed by
+kebab-case id (``[product.deoxycholic-acid]``). Everything a patient reads is
+a :class:`Statement`, which must name at least one source key from
+``sources.toml``; the loader rejects the catalogue otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Mapping
+
+from mesodesk.domain.schema import field
+
+Evidence = Literal["none", "limited", "limited-to-moderate", "moderate", "good"]
+Severity = Literal["block", "warn", "info"]
+Frequency = Literal["very-common", "common", "uncommon", "rare", "very-rare", "not-known"]
+Seriousness = Literal["expected", "serious"]
+Regulatory = Literal["licensed", "off-label", "cosmetic-device", "unlicensed"]
+Basis = Literal["evidence", "label", "guidance", "practice-advice"]
+SourceKind = Literal[
+    "label", "regulator", "law", "guidance", "consensus", "systematic-review", "review",
+    "trial", "study", "case-report", "reference", "news", "clinic-page", "training", "other",
+]
+
+ID = r"[a-z0-9]+(-[a-z0-9]+)*"
+frozen = dataclass(frozen=True, kw_only=True)
+
+
+@frozen
+class Statement:
+    """A sentence or short paragraph shown to a patient, with its sources."""
+
+    text: str = field(nonempty=True)
+    source: tuple[str, ...] = field(nonempty=True, ref="sources")
+
+
+@frozen
+class Source:
+    title: str = field(nonempty=True)
+    authors: str = ""
+    publisher: str = ""  # journal, regulator, issuer or website
+    year: int = field(min=1900, max=2100)
+    kind: SourceKind = field()
+    url: str = ""
+    doi: str = ""
+    pmid: str = ""
+    note: str = ""  # e.g. "clinic website: shows practice, not evidence"
+
+
+@frozen
+class AppliesTo:
+    """Which plans an item concerns. Empty lists mean "any"; ``all = true``
+    marks an item for every plan. An item applies when every non-empty list
+    matches the plan (any chosen product / the technique / the device /
+    the indication / any chosen area)."""
+
+    all: bool = False
+    products: tuple[str, ...] = field(default=(), ref="products")
+    techniques: tuple[str, ...] = field(default=(), ref="techniques")
+    devices: tuple[str, ...] = field(default=(), ref="devices")
+    indications: tuple[str, ...] = field(default=(), ref="indications")
+    areas: tuple[str, ...] = field(default=(), ref="areas")
+    facial: bool = False  # only when at least one chosen area is facial
+
+
+@frozen
+class Area:
+    name: str = field(nonempty=True)
+    facial: bool = False
+    region: Literal["face", "neck", "scalp", "body", "joint"] = field()
+
+
+@frozen
+class Indication:
+    name: str = field(nonempty=True)
+    summary: Statement = field()              # what it is, in plain words
+    evidence: Evidence = field()
+    evidence_summary: Statement = field()     # the strength of evidence, plainly
+    expected_outcome: Statement = field()     # realistic result
+    benefits: tuple[Statement, ...] = ()      # realistic benefits only
+    areas: tuple[str, ...] = field(nonempty=True, ref="areas")
+    products: tuple[str, ...] = field(nonempty=True, ref="products")  # suited, best first
+    default_technique: str = field(ref="techniques")
+    default_device: str = field(ref="devices")
+    default_needle_gauge: int = field(min=10, max=40, ref="needles")
+    default_needle_length_mm: float = field(positive=True)
+    default_depth_mm: float = field(positive=True)
+    typical_sessions: int = field(min=1)
+    typical_interval_weeks: float = field(min=0)
+    schedule: Statement = field()             # what studies used
+    alternatives: tuple[Statement, ...] = field(nonempty=True)
+
+
+@frozen
+class Technique:
+    name: str = field(nonempty=True)
+    description: Statement = field()
+    depth_min_mm: float = field(min=0)
+    depth_max_mm: float = field(positive=True)
+    depth_source: tuple[str, ...] = field(nonempty=True, ref="sources")
+
+
+@frozen
+class Device:
+    name: str = field(nonempty=True)
+    description: Statement = field()
+
+
+@frozen
+class Needle:
+    outer_diameter_mm: float = field(positive=True)
+    lengths_mm: tuple[float, ...] = field(nonempty=True)
+    source: tuple[str, ...] = field(nonempty=True, ref="sources")
+
+
+@frozen
+class Ingredient:
+    name: str = field(nonempty=True)
+    synonyms: tuple[str, ...] = ()   # lower-case words an allergy entry may use
+    source: tuple[str, ...] = field(default=(), ref="sources")
+
+
+@frozen
+class ProductRegulatory:
+    status: Regulatory = field()
+    licensed_for: tuple[str, ...] = field(default=(), ref="indications")  # licence covers
+    statement: Statement = field()      # plain words for the patient
+
+
+@frozen
+class Product:
+    name: str = field(nonempty=True)
+    role: Literal["active", "anaesthetic"] = "active"
+    description: Statement = field()
+    ingredients: tuple[str, ...] = field(nonempty=True, ref="ingredients")
+    regulatory: ProductRegulatory = field()
+    suitable_for: tuple[str, ...] = field(default=(), ref="indications")
+    route: Literal["intradermal", "subcutaneous", "intradermal-or-subcutaneous", "topical"] = field()
+    injectable: bool = True
+    typical_concentration: str = ""
+    typical_volume_ml: float = field(min=0)
+    max_volume_ml_per_session: float | None = field(default=None, positive=True)
+    max_injections_per_session: int | None = field(default=None, min=1)
+    volume_per_injection_ml: float | None = field(default=None, positive=True)
+    min_interval_weeks: float | None = field(default=None, min=0)
+    max_sessions: int | None = field(default=None, min=1)
+    limits_source: tuple[str, ...] = field(default=(), ref="sources")
+    practitioner_note: str = ""
+
+
+@frozen
+class Effect:
+    """What one screening answer means for the plan."""
+
+    rule: str = field(pattern=ID)            # finding id, e.g. "pregnancy-injectable"
+    severity: Severity = field()
+    overridable: bool = True
+    products: tuple[str, ...] = field(default=(), ref="products")  # only with these products
+    facial: bool = False                     # only when a facial area is chosen
+    scalp: bool = False                      # only when the scalp is treated
+    message: str = field(nonempty=True)      # practitioner-facing, specific risk
+    source: tuple[str, ...] = field(nonempty=True, ref="sources")
+
+
+@frozen
+class ScreeningQuestion:
+    question: str = field(nonempty=True)     # as asked of the patient
+    help: str = ""
+    order: int = 0
+    on_yes: tuple[Effect, ...] = field(nonempty=True)
+    on_unknown: tuple[Effect, ...] = field(nonempty=True)
+
+
+@frozen
+class Risk:
+    name: str = field(nonempty=True)
+    patient_text: Statement = field()
+    frequency: Frequency = field()
+    frequency_text: str = field(nonempty=True)  # "about 7 in 10", "not known"
+    seriousness: Seriousness = field()
+    what_to_do: Statement = field()
+    applies_to: AppliesTo = field()
+    order: int = 0
+
+
+@frozen
+class CareItem:
+    when: Literal["before", "after"] = field()
+    text: Statement = field()
+    basis: Basis = field()
+    applies_to: AppliesTo = field()
+    order: int = 0
+
+
+@frozen
+class RedFlag:
+    text: Statement = field()
+    urgency: Literal["emergency", "urgent"] = field()
+    applies_to: AppliesTo = field()
+    order: int = 0
+
+
+@frozen
+class RuleSpec:
+    """Severity, wording and source of a safety rule computed in code
+    (``mesodesk/rules``). ``message`` may use ``{placeholders}`` the rule fills."""
+
+    severity: Severity = field()
+    overridable: bool = True
+    message: str = field(nonempty=True)
+    source: tuple[str, ...] = field(nonempty=True, ref="sources")
+    params: Mapping[str, float] = field(default_factory=dict)
+
+
+@frozen
+class Texts:
+    """General patient-facing text for the pack."""
+
+    what_is_mesotherapy: tuple[Statement, ...] = field(nonempty=True)
+    evidence_overall: Statement = field()
+    no_treatment: Statement = field()
+    off_label_explained: Statement = field()
+    unlicensed_explained: Statement = field()
+    results_vary: Statement = field()
+    consent_statements: tuple[Statement, ...] = field(nonempty=True)
+    photo_options: Mapping[str, Statement] = field()
+    cooling_off: Statement = field()
+    seek_help: Statement = field()
+    emergency: Statement = field()
+
+
+@frozen
+class Catalogue:
+    schema_version: int = field(min=1, max=1)
+    sources: Mapping[str, Source] = field()
+    areas: Mapping[str, Area] = field()
+    indications: Mapping[str, Indication] = field()
+    techniques: Mapping[str, Technique] = field()
+    devices: Mapping[str, Device] = field()
+    needles: Mapping[int, Needle] = field()
+    ingredients: Mapping[str, Ingredient] = field()
+    products: Mapping[str, Product] = field()
+    screening: Mapping[str, ScreeningQuestion] = field()
+    risks: Mapping[str, Risk] = field()
+    care: Mapping[str, CareItem] = field()
+    red_flags: Mapping[str, RedFlag] = field()
+    rules: Mapping[str, RuleSpec] = field()
+    texts: Texts = field()

@@ -1,0 +1,82 @@
+"""The command line: the same operations as the window, without one.
+
+    mesodesk                          open the window
+    mesodesk FILE                     open a consultation file in the window
+    mesodesk check FILE [--json]      print findings; exit 0 ok, 1 blocked, 2 invalid input
+    mesodesk export FILE -o OUT.pdf   build the pack; exit 1 if blocked, 2 invalid input
+    mesodesk verify PACK.pdf          exit 0 if the pack is unaltered, 1 if not, 2 if no pack
+
+Each command lives in ``mesodesk/commands/<name>.py`` with ``add_arguments``
+and ``run``; it is imported only when used, so ``mesodesk check`` never loads
+Qt and the window never loads reportlab before it needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+COMMANDS = {
+    "check": "print the safety findings for a consultation file",
+    "export": "build the PDF consent and information pack",
+    "verify": "check that a pack is unaltered",
+    "audit": "check the audit trail (mesodesk audit verify)",
+    "backup": "copy the records database to a file",
+    "restore": "replace the records database with a backup",
+}
+
+EXIT_OK, EXIT_BLOCKED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, never a usage dump
+        self.exit(EXIT_INVALID, f"mesodesk: {message} (see 'mesodesk --help')\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mesodesk", description="Mesotherapy consultation aid.",
+                     epilog="With no command, opens the window (optionally on FILE).")
+    from mesodesk import __version__
+
+    parser.add_argument("--version", action="version", version=f"mesodesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"mesodesk.commands.{name}")
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="mesodesk: %(message)s")
+    try:
+        if argv and argv[0] in COMMANDS:
+            module = importlib.import_module(f"mesodesk.commands.{argv[0]}")
+            parser = _Parser(prog=f"mesodesk {argv[0]}", description=COMMANDS[argv[0]])
+            module.add_arguments(parser)
+            args = parser.parse_args(argv[1:])
+            return int(module.run(args))
+        if argv and argv[0] in ("-h", "--help", "--version"):
+            _parser().parse_args(argv)
+            return EXIT_OK
+        window = _Parser(prog="mesodesk", description="Open the consultation window.")
+        window.add_argument("file", nargs="?", help="a consultation file to open")
+        args, qt_args = window.parse_known_args(argv)
+        from mesodesk.ui.app import run_app
+
+        return int(run_app(args.file, qt_args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never a traceback for the user
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        print(f"mesodesk: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

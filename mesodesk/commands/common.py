@@ -1,0 +1,34 @@
+"""Loading a consultation for a command: any fault is one sentence and exit 2."""
+
+from __future__ import annotations
+
+import sys
+
+from mesodesk.catalogue import CatalogueError, check_references, default_catalogue
+from mesodesk.catalogue.model import Catalogue
+from mesodesk.domain import Consultation, ConsultationError, load
+
+
+class InvalidInput(Exception):
+    """Raised with the one sentence to print; the command exits 2."""
+
+
+def load_checked(path: str) -> tuple[Consultation, Catalogue]:
+    """The consultation at ``path`` with every catalogue id resolved."""
+    try:
+        catalogue = default_catalogue()
+    except CatalogueError as exc:
+        raise InvalidInput(str(exc)) from None
+    try:
+        consultation = load(path)
+    except ConsultationError as exc:
+        raise InvalidInput(exc.sentence()) from None
+    problems = check_references(consultation, catalogue)
+    if problems:
+        raise InvalidInput(ConsultationError(problems, path).sentence())
+    return consultation, catalogue
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"mesodesk: {message}", file=sys.stderr)
+    return code

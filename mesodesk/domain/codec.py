@@ -1,0 +1,124 @@
+"""Reading and writing consultation files (``mesodesk-consultation/1``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from mesodesk.domain.files import atomic_write
+from mesodesk.domain.model import FORMAT, Consultation
+from mesodesk.domain.schema import Problem, SchemaError, build, unbuild
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class ConsultationError(ValueError):
+    """A consultation file cannot be used; ``problems`` names each fault by path."""
+
+    def __init__(self, problems: list[Problem], source: str = ""):
+        self.problems = problems
+        self.source = source
+        super().__init__(self.sentence())
+
+    def sentence(self) -> str:
+        """One plain sentence naming the first problem (and how many more)."""
+        first = str(self.problems[0]) if self.problems else "invalid consultation"
+        more = len(self.problems) - 1
+        text = f"{self.source}: {first}" if self.source else first
+        if more:
+            text += f" (and {more} more problem{'s' if more > 1 else ''})"
+        return text
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a consultation file")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} appears twice")
+        out[key] = value
+    return out
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Strict JSON: no NaN/Infinity, no duplicate keys. Raises ConsultationError."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ConsultationError([Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise ConsultationError(
+            [Problem("", f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")]
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise ConsultationError([Problem("", f"not valid JSON: {exc}")]) from None
+
+
+def from_data(data: Any) -> Consultation:
+    """Build a Consultation from parsed JSON data, or raise ConsultationError."""
+    if isinstance(data, dict) and "format" in data and data["format"] != FORMAT:
+        raise ConsultationError(
+            [Problem("format", f"expected {FORMAT!r}, not {data['format']!r}")])
+    try:
+        return build(Consultation, data)
+    except SchemaError as exc:
+        raise ConsultationError(exc.problems) from None
+
+
+def loads(text: str | bytes) -> Consultation:
+    return from_data(parse_json(text))
+
+
+def load(path: str | Path) -> Consultation:
+    """Read a consultation file; any fault becomes a ConsultationError naming the file."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise ConsultationError([Problem("", "is a folder, not a consultation file")],
+                                    str(path))
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ConsultationError([Problem("", "no such file")], str(path)) from None
+    except OSError as exc:
+        raise ConsultationError([Problem("", f"cannot be read ({exc.strerror})")],
+                                str(path)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConsultationError([Problem("", "is larger than 50 MB")], str(path))
+    try:
+        return loads(raw)
+    except ConsultationError as exc:
+        raise ConsultationError(exc.problems, str(path)) from None
+
+
+def to_data(consultation: Consultation) -> dict[str, Any]:
+    return unbuild(consultation)
+
+
+def dumps(consultation: Consultation) -> str:
+    """The file form: indented, UTF-8, keys in the design's order."""
+    return json.dumps(to_data(consultation), indent=2, ensure_ascii=False) + "\n"
+
+
+def canonical_json(consultation: Consultation) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the bytes the fingerprint is taken of."""
+    return json.dumps(to_data(consultation), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def fingerprint(consultation: Consultation) -> str:
+    """SHA-256 (hex) of the canonical JSON."""
+    return hashlib.sha256(canonical_json(consultation)).hexdigest()
+
+
+def save(consultation: Consultation, path: str | Path) -> None:
+    """Write the file atomically: a crash leaves the old file or the new one."""
+    atomic_write(Path(path), dumps(consultation).encode("utf-8"))
