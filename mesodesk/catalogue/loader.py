@@ -68,6 +68,8 @@ def load_catalogue(folder: str | Path | None = None) -> Catalogue:
         meta.setdefault("key", ID)
         if f.name == "needles":
             meta["key"] = None
+        elif f.name == "sources":  # reference keys such as R17
+            meta["key"] = r"[A-Z][A-Za-z0-9-]*"
         elif f.name == "screening":  # answer ids are snake_case in the file format
             meta["key"] = r"[a-z0-9]+(_[a-z0-9]+)*"
         values[f.name] = builder.value(hints[f.name], data, "", meta)
