@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -15,16 +16,28 @@ import pytest  # noqa: E402
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory, monkeypatch):
-    """Never touch the user's own settings or records."""
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("MESODESK_DATA_DIR", str(home / "data"))
-    monkeypatch.setenv("MESODESK_CONFIG_DIR", str(home / "config"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
-    monkeypatch.delenv("MESODESK_DATABASE_URL", raising=False)
-    yield home
+def _isolate_home() -> Path:
+    """Never touch the user's own settings or records: every path mesodesk uses
+    points into one temporary folder for the whole run (set before any test
+    imports mesodesk). Tests that need a fresh folder use ``fresh_home``."""
+    home = Path(tempfile.mkdtemp(prefix="mesodesk-test-home-"))
+    os.environ["MESODESK_DATA_DIR"] = str(home / "data")
+    os.environ["MESODESK_CONFIG_DIR"] = str(home / "config")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "xdg-config")
+    os.environ["XDG_DATA_HOME"] = str(home / "xdg-data")
+    os.environ.pop("MESODESK_DATABASE_URL", None)
+    return home
+
+
+TEST_HOME = _isolate_home()
+
+
+@pytest.fixture
+def fresh_home(tmp_path, monkeypatch) -> Path:
+    """A new, empty data and config folder for this test alone."""
+    monkeypatch.setenv("MESODESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MESODESK_CONFIG_DIR", str(tmp_path / "config"))
+    return tmp_path
 
 
 @pytest.fixture(scope="session")
@@ -34,10 +47,14 @@ def catalogue():
     return default_catalogue()
 
 
+def load_example(name: str = "jane.json") -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
 @pytest.fixture
 def jane_data() -> dict:
     """The valid example consultation as plain JSON data (a fresh copy each time)."""
-    return json.loads((DATA / "jane.json").read_text(encoding="utf-8"))
+    return load_example()
 
 
 def merge(data: dict, changes: dict) -> dict:
