@@ -1,0 +1,89 @@
+"""The pack's named paragraph styles and page geometry.
+
+Patient text is at least 12 pt (UK clear-print guidance); only the running
+header and footer are smaller. Tests read :data:`MIN_BODY_PT` and the sheet.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1
+from reportlab.lib.units import mm
+
+from mesodesk.pack.fonts import BOLD, FAMILY, register_fonts
+
+MIN_BODY_PT = 12
+RUNNING_PT = 8.5  # header and footer
+
+PAPERS: dict[str, tuple[float, float]] = {"a4": A4, "letter": LETTER}
+
+INK = colors.HexColor("#1a1a1a")
+ACCENT = colors.HexColor("#1f4e79")
+RULE = colors.HexColor("#8c8c8c")
+SHADE = colors.HexColor("#eef2f7")
+ALERT = colors.HexColor("#9c1c1c")
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Page size and margins (points) for one paper."""
+
+    width: float
+    height: float
+    left: float = 18 * mm
+    right: float = 18 * mm
+    top: float = 20 * mm
+    bottom: float = 20 * mm
+
+    @property
+    def frame_width(self) -> float:
+        return self.width - self.left - self.right
+
+    @property
+    def frame_height(self) -> float:
+        return self.height - self.top - self.bottom
+
+
+def geometry(paper: str) -> Geometry:
+    width, height = PAPERS[paper]
+    return Geometry(width, height)
+
+
+@functools.cache
+def stylesheet() -> StyleSheet1:
+    """Every style the pack uses, by name."""
+    register_fonts()
+    sheet = StyleSheet1()
+    body = ParagraphStyle("Body", fontName=FAMILY, fontSize=12, leading=16, textColor=INK,
+                          alignment=TA_LEFT, spaceAfter=6)
+    sheet.add(body)
+    sheet.add(ParagraphStyle("BodyTight", parent=body, spaceAfter=0))
+    sheet.add(ParagraphStyle("Bullet", parent=body, leftIndent=14, bulletIndent=2,
+                             spaceAfter=4))
+    sheet.add(ParagraphStyle("Cell", parent=body, spaceAfter=0, leading=15))
+    sheet.add(ParagraphStyle("CellBold", parent=body, fontName=BOLD, spaceAfter=0, leading=15))
+    sheet.add(ParagraphStyle("Label", parent=body, fontName=BOLD, spaceAfter=2))
+    sheet.add(ParagraphStyle("Alert", parent=body, fontName=BOLD, textColor=ALERT))
+    sheet.add(ParagraphStyle("Note", parent=body, textColor=colors.HexColor("#404040")))
+    sheet.add(ParagraphStyle("Reference", parent=body, leftIndent=22, firstLineIndent=-22,
+                             spaceAfter=4))
+    sheet.add(ParagraphStyle("Clinic", parent=body, fontName=BOLD, fontSize=22, leading=27,
+                             textColor=ACCENT, spaceAfter=2))
+    sheet.add(ParagraphStyle("Title", parent=body, fontName=BOLD, fontSize=24, leading=30,
+                             spaceBefore=10, spaceAfter=10))
+    sheet.add(ParagraphStyle("Part", parent=body, fontName=BOLD, fontSize=20, leading=25,
+                             textColor=ACCENT, spaceAfter=10))
+    sheet.add(ParagraphStyle("Heading", parent=body, fontName=BOLD, fontSize=15, leading=19,
+                             textColor=ACCENT, spaceBefore=12, spaceAfter=6, keepWithNext=1))
+    sheet.add(ParagraphStyle("Subheading", parent=body, fontName=BOLD, fontSize=13, leading=17,
+                             spaceBefore=8, spaceAfter=4, keepWithNext=1))
+    sheet.add(ParagraphStyle("Emergency", parent=body, fontName=BOLD, fontSize=16, leading=21,
+                             textColor=ALERT, spaceAfter=6))
+    sheet.add(ParagraphStyle("Box", parent=body, fontName=FAMILY, fontSize=18, leading=20,
+                             spaceAfter=0))
+    return sheet

@@ -1,0 +1,39 @@
+"""The one way user and catalogue text becomes a Paragraph.
+
+Everything printed in the pack is data, never markup: a patient called
+``Zoë <b>O'Hara & Sons</b>`` prints exactly as typed. :func:`clean` is the
+normalisation (NFC, line breaks unified, characters that XML or reportlab
+cannot carry removed); :func:`markup` escapes the cleaned text for
+reportlab's paragraph parser. Nothing here imports reportlab, so tests and
+other layers can apply the same normalisation when comparing text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from xml.sax.saxutils import escape
+
+# C0/C1 controls except tab and newline, lone surrogates, and the two
+# noncharacters XML forbids. Tabs become spaces (a paragraph has no tab stops).
+_UNCARRIABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = re.compile("\r\n|\r|\u2028|\u2029|\x0b|\x0c|\x85")
+
+
+def clean(text: str) -> str:
+    """Normalise ``text`` the way the pack prints it: NFC, ``\\n`` line breaks,
+    tabs as spaces, control characters and other uncarriable code points removed."""
+    text = unicodedata.normalize("NFC", str(text))
+    text = _LINE_BREAKS.sub("\n", text)
+    text = text.replace("\t", " ")
+    return _UNCARRIABLE.sub("", text)
+
+
+def markup(text: str) -> str:
+    """``text`` as safe paragraph markup: cleaned, XML-escaped, newlines as ``<br/>``."""
+    return escape(clean(text)).replace("\n", "<br/>")
+
+
+def one_line(text: str) -> str:
+    """Cleaned text on a single line (for running headers and table cells)."""
+    return " ".join(clean(text).split())
