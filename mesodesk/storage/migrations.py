@@ -1,0 +1,234 @@
+"""Versioned schema migrations: ordered steps, a ``schema_version`` table, each
+step in its own transaction, so a newer mesodesk opens an older database and
+upgrades it in place (and an older mesodesk refuses a newer database).
+
+A step is frozen once released: it says exactly what the schema looked like
+then. To change the schema, append a step; never edit an old one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, text
+
+from mesodesk.storage.clock import now_text
+from mesodesk.storage.records import StoreError
+from mesodesk.storage.search import search_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection, str], None]   # (connection, dialect name)
+
+
+def _run(conn: Connection, script: str) -> None:
+    for statement in script.split("\n;\n"):
+        if statement.strip():
+            conn.exec_driver_sql(statement)
+
+
+# -- version 1: patients, consultations (draft -> signed, immutable), audit trail ----------
+
+_V1_TABLES = """
+CREATE TABLE patients (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    date_of_birth TEXT,
+    phone         TEXT NOT NULL DEFAULT '',
+    email         TEXT NOT NULL DEFAULT '',
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+)
+;
+CREATE TABLE consultations (
+    id                TEXT PRIMARY KEY,
+    patient_id        TEXT REFERENCES patients(id),
+    state             TEXT NOT NULL CHECK (state IN ('draft', 'signed')),
+    step              TEXT NOT NULL DEFAULT '',
+    patient_name      TEXT NOT NULL DEFAULT '',
+    patient_dob       TEXT,
+    consultation_date TEXT,
+    data              TEXT,
+    canonical_json    {blob},
+    pdf               {blob},
+    fingerprint       TEXT,
+    practitioner      TEXT NOT NULL DEFAULT '',
+    supersedes        TEXT REFERENCES consultations(id),
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
+    signed_at         TEXT,
+    CHECK (state = 'draft' OR (canonical_json IS NOT NULL AND pdf IS NOT NULL
+           AND fingerprint IS NOT NULL AND patient_id IS NOT NULL AND signed_at IS NOT NULL))
+)
+;
+CREATE INDEX consultations_patient ON consultations (patient_id)
+;
+CREATE INDEX consultations_state_updated ON consultations (state, updated_at)
+;
+CREATE TABLE audit_events (
+    seq             {bigint} PRIMARY KEY,
+    time            TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    practitioner    TEXT NOT NULL,
+    consultation_id TEXT,
+    detail          TEXT NOT NULL,
+    prev_hash       TEXT NOT NULL,
+    hash            TEXT NOT NULL UNIQUE
+)
+;
+CREATE INDEX audit_events_consultation ON audit_events (consultation_id)
+"""
+
+_V1_SQLITE_TRIGGERS = """
+CREATE TRIGGER consultations_signed_no_update BEFORE UPDATE ON consultations
+WHEN OLD.state = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed consultation cannot be changed'); END
+;
+CREATE TRIGGER consultations_signed_no_delete BEFORE DELETE ON consultations
+WHEN OLD.state = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed consultation cannot be deleted'); END
+;
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END
+;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END
+"""
+
+_V1_POSTGRES_TRIGGERS = """
+CREATE FUNCTION mesodesk_signed_is_final() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.state = 'signed' THEN
+        RAISE EXCEPTION 'a signed consultation cannot be %',
+            CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END;
+    END IF;
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+END
+$$
+;
+CREATE FUNCTION mesodesk_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the % table is append-only (% refused)', TG_TABLE_NAME, TG_OP;
+END
+$$
+;
+CREATE TRIGGER consultations_signed_is_final BEFORE UPDATE OR DELETE ON consultations
+FOR EACH ROW EXECUTE FUNCTION mesodesk_signed_is_final()
+;
+CREATE TRIGGER consultations_no_truncate BEFORE TRUNCATE ON consultations
+FOR EACH STATEMENT EXECUTE FUNCTION mesodesk_append_only()
+;
+CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+FOR EACH ROW EXECUTE FUNCTION mesodesk_append_only()
+;
+CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+FOR EACH STATEMENT EXECUTE FUNCTION mesodesk_append_only()
+"""
+
+
+def _v1(conn: Connection, dialect: str) -> None:
+    pg = dialect == "postgresql"
+    _run(conn, _V1_TABLES.format(blob="BYTEA" if pg else "BLOB",
+                                 bigint="BIGINT" if pg else "INTEGER"))
+    _run(conn, _V1_POSTGRES_TRIGGERS if pg else _V1_SQLITE_TRIGGERS)
+
+
+# -- version 2: accent- and case-insensitive patient search --------------------------------
+
+def _v2(conn: Connection, dialect: str) -> None:
+    _run(conn, """
+ALTER TABLE patients ADD COLUMN search_key TEXT NOT NULL DEFAULT ''
+;
+ALTER TABLE consultations ADD COLUMN patient_key TEXT NOT NULL DEFAULT ''
+""")
+    rows = conn.execute(text("SELECT id, name FROM patients")).all()
+    if rows:
+        conn.execute(text("UPDATE patients SET search_key = :key WHERE id = :id"),
+                     [{"id": r.id, "key": search_key(r.name)} for r in rows])
+    # Signed rows are final (the trigger refuses even us); drafts get their key.
+    drafts = conn.execute(text(
+        "SELECT id, patient_name FROM consultations WHERE state = 'draft'")).all()
+    if drafts:
+        conn.execute(text("UPDATE consultations SET patient_key = :key WHERE id = :id"),
+                     [{"id": r.id, "key": search_key(r.patient_name)} for r in drafts])
+    _run(conn, """
+CREATE INDEX patients_search_key ON patients (search_key)
+;
+CREATE INDEX patients_date_of_birth ON patients (date_of_birth)
+;
+CREATE INDEX consultations_patient_key ON consultations (patient_key, patient_dob)
+""")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "patients, consultations (draft and signed), append-only audit trail", _v1),
+    Migration(2, "accent- and case-insensitive patient search key", _v2),
+)
+LATEST = MIGRATIONS[-1].version
+
+_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at  TEXT NOT NULL
+)"""
+
+
+def _lock(conn: Connection, dialect: str) -> None:
+    """Serialise writers: SQLite transactions here begin IMMEDIATE already."""
+    if dialect == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727165)")
+
+
+def current_version(conn: Connection) -> int:
+    """0 for an empty database; raises StoreError for a database that is not ours."""
+    from sqlalchemy import inspect
+
+    tables = set(inspect(conn).get_table_names())
+    if "schema_version" not in tables:
+        if tables:
+            raise StoreError("it holds other tables but no mesodesk records "
+                             "(no schema_version table)")
+        return 0
+    return int(conn.execute(text("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+               .scalar_one())
+
+
+def upgrade(engine: Engine, target: int = LATEST, begin: Callable | None = None) -> int:
+    """Apply every step above the database's version, up to ``target``, each in
+    its own transaction; returns the version reached. ``begin`` opens a write
+    transaction (the store's, so SQLite takes the write lock first)."""
+    begin = begin or engine.begin
+    dialect = engine.dialect.name
+    with engine.connect() as conn:
+        version = current_version(conn)
+        conn.rollback()
+    if version > LATEST:
+        raise StoreError(f"it was written by a newer mesodesk (records version {version}; "
+                         f"this mesodesk reads up to {LATEST}); update mesodesk")
+    for step in MIGRATIONS:
+        if step.version <= version or step.version > target:
+            continue
+        with begin() as conn:
+            _lock(conn, dialect)
+            conn.exec_driver_sql(_VERSION_TABLE)
+            now_version = current_version(conn)   # another process may have done it
+            if now_version >= step.version:
+                version = now_version
+                continue
+            log.info("upgrading the records database to version %d: %s",
+                     step.version, step.description)
+            step.apply(conn, dialect)
+            conn.execute(text("INSERT INTO schema_version (version, description, applied_at) "
+                              "VALUES (:v, :d, :t)"),
+                         {"v": step.version, "d": step.description, "t": now_text()})
+            version = step.version
+    return version
