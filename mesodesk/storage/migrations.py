@@ -29,9 +29,10 @@ class Migration:
 
 
 def _run(conn: Connection, script: str) -> None:
+    pyformat = conn.dialect.paramstyle in ("pyformat", "format")   # psycopg2: % is special
     for statement in script.split("\n;\n"):
         if statement.strip():
-            conn.exec_driver_sql(statement)
+            conn.exec_driver_sql(statement.replace("%", "%%") if pyformat else statement)
 
 
 # -- version 1: patients, consultations (draft -> signed, immutable), audit trail ----------

@@ -1,0 +1,323 @@
+"""The records store on SQLite and on PostgreSQL: drafts, signing, search,
+versions, immutability enforced by the database itself, the audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from mesodesk.domain import fingerprint, from_data, to_data
+from mesodesk.storage import StoreError, open_store
+from mesodesk.storage.testing import missing_postgres_reason, postgres_test_url, throwaway_schema
+
+PDF = b"%PDF-1.7\n% a signed pack\n%%EOF\n"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """A URL for an empty records database, on each backend."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "records.sqlite3")
+        return
+    base = postgres_test_url()
+    if base is None:
+        if os.environ.get("CI"):
+            pytest.fail(missing_postgres_reason())
+        pytest.skip(missing_postgres_reason())
+    with throwaway_schema(base) as url:
+        yield url
+
+
+@pytest.fixture
+def store(db_url):
+    s = open_store(db_url)
+    yield s
+    s.close()
+
+
+def raw_engine(store):
+    """A second, plain connection to the same database: no mesodesk code in the way."""
+    return create_engine(store.url)
+
+
+def sign_jane(store, make_consultation, changes=None, draft_id=None):
+    c = make_consultation(changes or {})
+    return store.sign(draft_id, c, PDF, fingerprint(c), "Dr Ana Silva"), c
+
+
+# -- drafts ------------------------------------------------------------------------------
+
+def test_a_partial_draft_round_trips_exactly(store):
+    partial = {"patient": {"name": "Zoë Ängström", "date_of_birth": "1990-0"},
+               "areas": ["face"], "notes": "ünïcode ✓", "n": 1.5}
+    draft_id = store.save_draft(None, partial, "screening", "Dr A")
+    draft = store.load_draft(draft_id)
+    assert draft.data == partial and draft.step == "screening"
+    [summary] = store.drafts()
+    assert (summary.id, summary.patient_name, summary.step) == (draft_id, "Zoë Ängström",
+                                                                "screening")
+    assert summary.updated_at.tzinfo is not None
+
+
+def test_saving_again_updates_the_same_draft_and_lists_newest_first(store):
+    first = store.save_draft(None, {"patient": {"name": "A"}}, "patient")
+    second = store.save_draft(None, {"patient": {"name": "B"}}, "patient")
+    assert store.save_draft(first, {"patient": {"name": "A2"}}, "plan") == first
+    assert [d.id for d in store.drafts()] == [first, second]
+    assert store.load_draft(first).data == {"patient": {"name": "A2"}}
+    store.discard_draft(second)
+    assert [d.id for d in store.drafts()] == [first]
+    with pytest.raises(StoreError, match="no draft"):
+        store.load_draft(second)
+
+
+def test_a_draft_that_is_not_json_is_refused_with_a_sentence(store):
+    with pytest.raises(StoreError, match="JSON"):
+        store.save_draft(None, {"x": float("nan")}, "plan")
+    with pytest.raises(StoreError, match="JSON"):
+        store.save_draft(None, {"x": object()}, "plan")
+
+
+# -- signing -----------------------------------------------------------------------------
+
+def test_signing_keeps_exact_pdf_fingerprint_and_canonical_json(store, jane_data,
+                                                                make_consultation):
+    draft_id = store.save_draft(None, jane_data, "sign", "Dr Ana Silva")
+    cid, c = sign_jane(store, make_consultation, draft_id=draft_id)
+    assert cid == draft_id
+    assert store.drafts() == []
+    signed = store.signed(cid)
+    assert signed.pdf == PDF
+    assert signed.fingerprint == fingerprint(c)
+    assert from_data(__import__("json").loads(signed.canonical_json)) == c
+    kinds = [(e.kind, e.consultation_id) for e in store.audit_events()]
+    assert kinds == [("created", cid), ("signed", cid)]
+
+
+def test_signing_refuses_a_wrong_fingerprint_or_not_a_pdf(store, make_consultation):
+    c = make_consultation()
+    with pytest.raises(StoreError, match="fingerprint does not match"):
+        store.sign(None, c, PDF, "0" * 64, "Dr A")
+    with pytest.raises(StoreError, match="not a PDF"):
+        store.sign(None, c, b"hello", fingerprint(c), "Dr A")
+    assert store.audit_events() == []
+
+
+def test_a_signed_consultation_cannot_be_saved_over_or_signed_again(store, make_consultation):
+    cid, c = sign_jane(store, make_consultation)
+    with pytest.raises(StoreError, match="signed"):
+        store.save_draft(cid, {"patient": {"name": "X"}}, "plan")
+    with pytest.raises(StoreError, match="already signed"):
+        store.sign(cid, c, PDF, fingerprint(c), "Dr A")
+    store.discard_draft(cid)      # not a draft: nothing happens
+    assert store.signed(cid).pdf == PDF
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE consultations SET pdf = NULL WHERE id = :id",
+    "UPDATE consultations SET fingerprint = 'forged' WHERE id = :id",
+    "UPDATE consultations SET state = 'draft' WHERE id = :id",
+    "DELETE FROM consultations WHERE id = :id",
+])
+def test_the_database_itself_refuses_to_change_a_signed_row(store, make_consultation,
+                                                            statement):
+    cid, _ = sign_jane(store, make_consultation)
+    engine = raw_engine(store)
+    try:
+        with pytest.raises(DBAPIError, match="signed consultation cannot be"):
+            with engine.begin() as conn:
+                conn.execute(text(statement), {"id": cid})
+    finally:
+        engine.dispose()
+    assert store.signed(cid).pdf == PDF
+
+
+def test_the_database_lets_a_draft_be_deleted_by_raw_sql(store):
+    draft_id = store.save_draft(None, {}, "patient")
+    engine = raw_engine(store)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM consultations WHERE id = :id"), {"id": draft_id})
+    engine.dispose()
+    assert store.drafts() == []
+
+
+# -- versions ----------------------------------------------------------------------------
+
+def test_a_change_after_signing_is_a_new_version_naming_its_predecessor(store,
+                                                                        make_consultation):
+    first, c = sign_jane(store, make_consultation,
+                         {"consent": {"signatures": [{"role": "patient", "name": "Jane O'Hara",
+                                                      "signed_at": "2026-11-25T10:00:00+00:00"}]}})
+    draft_id = store.new_version(first, "Dr Ana Silva")
+    draft = store.load_draft(draft_id)
+    assert draft.supersedes == first
+    assert draft.data["consent"]["signatures"] == []      # signed again, not copied
+    assert draft.data["plan"] == to_data(c)["plan"]
+    draft.data["plan"]["sessions"] = 5
+    store.save_draft(draft_id, draft.data, "plan")
+    second_c = from_data(store.load_draft(draft_id).data)
+    assert second_c.plan.sessions == 5
+    second = store.sign(draft_id, second_c, PDF + b"v2", fingerprint(second_c), "Dr Ana Silva")
+    assert store.signed(second).supersedes == first
+    assert store.signed(first).pdf == PDF                # the old version is untouched
+    [patient] = store.search_patients("jane")
+    history = store.consultations_for(patient.id)
+    assert [(h.id, h.state, h.supersedes, h.superseded_by) for h in history] == [
+        (second, "signed", first, None), (first, "signed", None, second)]
+    signed_events = [e for e in store.audit_events() if e.kind == "signed"]
+    assert '"supersedes":"%s"' % first in signed_events[-1].detail
+
+
+def test_new_version_of_something_unsigned_is_refused(store):
+    draft_id = store.save_draft(None, {}, "patient")
+    with pytest.raises(StoreError, match="no signed consultation"):
+        store.new_version(draft_id)
+
+
+# -- search ------------------------------------------------------------------------------
+
+@pytest.fixture
+def people(store):
+    names = [("Zoë Ängström", "1990-05-01"), ("Jane O'Hara", "1986-03-14"),
+             ("Ann Smith-Jones", "1975-12-31"), ("JOSÉ GARCÍA", "1986-07-02"),
+             ("Zoe Adams", "2001-01-01")]
+    for name, dob in names:
+        store.add_patient(name, dt.date.fromisoformat(dob))
+    return store
+
+
+def names(found):
+    return sorted(p.name for p in found)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("zoe", ["Zoe Adams", "Zoë Ängström"]),
+    ("ZOË", ["Zoe Adams", "Zoë Ängström"]),
+    ("angst", ["Zoë Ängström"]),
+    ("ohara", ["Jane O'Hara"]),
+    ("o'hara", ["Jane O'Hara"]),
+    ("O’HARA", ["Jane O'Hara"]),
+    ("har jan", ["Jane O'Hara"]),
+    ("smith jones", ["Ann Smith-Jones"]),
+    ("jones", ["Ann Smith-Jones"]),
+    ("garcia jose", ["JOSÉ GARCÍA"]),
+    ("1986-03-14", ["Jane O'Hara"]),
+    ("14/03/1986", ["Jane O'Hara"]),
+    ("1986", ["JOSÉ GARCÍA", "Jane O'Hara"]),
+    ("nobody", []),
+    ("100%", []),
+    ("_", []),
+    ("   ", []),
+])
+def test_search_by_any_part_of_the_name_or_by_date_of_birth(people, query, expected):
+    assert names(people.search_patients(query)) == expected
+
+
+def test_signing_links_the_consultation_to_one_patient(store, make_consultation):
+    a, _ = sign_jane(store, make_consultation)
+    b, _ = sign_jane(store, make_consultation, {"patient": {"name": "jane o’hara",
+                                                            "phone": "+44 1"}})
+    [patient] = store.search_patients("jane")
+    assert patient.phone == "+44 1"                       # contact updated
+    assert {h.id for h in store.consultations_for(patient.id)} == {a, b}
+    other, _ = sign_jane(store, make_consultation, {"patient": {"date_of_birth": "1986-03-15"}})
+    assert len(store.search_patients("jane")) == 2
+
+
+def test_a_drafts_patient_history_includes_the_open_draft(store, make_consultation, jane_data):
+    cid, _ = sign_jane(store, make_consultation)
+    draft_id = store.save_draft(None, jane_data, "plan")
+    [patient] = store.search_patients("O'Hara")
+    assert [(h.id, h.state) for h in store.consultations_for(patient.id)] == [
+        (draft_id, "draft"), (cid, "signed")]
+
+
+# -- audit trail -------------------------------------------------------------------------
+
+def test_events_form_a_hash_chain(store):
+    store.record_event("viewed", "Dr A", "c1", {"page": 2})
+    store.record_event("exported", "Dr B", None, {"format": "pdf", "note": "naïve"})
+    events = store.audit_events()
+    assert [e.seq for e in events] == [1, 2]
+    assert events[0].prev_hash == "0" * 64 and events[1].prev_hash == events[0].hash
+    assert store.verify_audit().ok and store.verify_audit().events == 2
+    with pytest.raises(StoreError, match="unknown audit event"):
+        store.record_event("tampered", "Dr A")
+
+
+def test_the_database_refuses_to_edit_or_delete_an_event(store):
+    store.record_event("viewed", "Dr A", "c1")
+    engine = raw_engine(store)
+    try:
+        for statement in ("UPDATE audit_events SET kind = 'printed'",
+                          "DELETE FROM audit_events"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                with engine.begin() as conn:
+                    conn.execute(text(statement))
+    finally:
+        engine.dispose()
+    assert store.verify_audit().ok
+
+
+def _drop_audit_triggers(conn, dialect):
+    if dialect == "sqlite":
+        conn.exec_driver_sql("DROP TRIGGER audit_events_no_update")
+        conn.exec_driver_sql("DROP TRIGGER audit_events_no_delete")
+    else:
+        conn.exec_driver_sql("DROP TRIGGER audit_events_append_only ON audit_events")
+
+
+@pytest.mark.parametrize(("tamper", "message"), [
+    ("UPDATE audit_events SET detail = '{\"page\":3}' WHERE seq = 2",
+     "event 2: was altered"),
+    ("UPDATE audit_events SET practitioner = 'Dr Z' WHERE seq = 3",
+     "event 3: was altered"),
+    ("DELETE FROM audit_events WHERE seq = 2", "event 2: event 2 is missing"),
+])
+def test_verification_names_the_first_broken_link(store, tamper, message):
+    for page in range(1, 5):
+        store.record_event("viewed", "Dr A", "c1", {"page": page})
+    engine = raw_engine(store)
+    with engine.begin() as conn:       # an attacker with database access
+        _drop_audit_triggers(conn, store.dialect)
+        conn.exec_driver_sql(tamper)
+    engine.dispose()
+    report = store.verify_audit()
+    assert not report.ok
+    assert report.sentence().startswith(message)
+
+
+def test_verification_catches_a_rewritten_chain_link(store):
+    for page in range(1, 4):
+        store.record_event("viewed", "Dr A", "c1", {"page": page})
+    events = store.audit_events()
+    engine = raw_engine(store)
+    with engine.begin() as conn:
+        _drop_audit_triggers(conn, store.dialect)
+        # a forger recomputes event 2's own hash, but cannot fix event 3's prev_hash
+        from mesodesk.storage.chain import event_hash
+        e = events[1]
+        forged = event_hash(e.seq, e.time, "printed", e.practitioner, e.consultation_id,
+                            e.detail, e.prev_hash)
+        conn.execute(text("UPDATE audit_events SET kind = 'printed', hash = :h WHERE seq = 2"),
+                     {"h": forged})
+    engine.dispose()
+    assert store.verify_audit().sentence().startswith("event 3: does not follow")
+
+
+# -- errors ------------------------------------------------------------------------------
+
+def test_unsupported_urls_are_one_sentence(tmp_path):
+    with pytest.raises(StoreError, match="unsupported database 'mysql'"):
+        open_store("mysql://x@localhost/db")
+    with pytest.raises(StoreError, match="in-memory"):
+        open_store("sqlite://")
+
+
+def test_an_unreachable_postgres_server_is_one_sentence():
+    with pytest.raises(StoreError, match="cannot open the records database"):
+        open_store("postgresql+psycopg2://nobody@127.0.0.1:1/none?connect_timeout=2")
