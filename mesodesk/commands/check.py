@@ -1,37 +1,70 @@
-"""``mesodesk check FILE [--json]``: print the safety findings."""
+"""``mesodesk check FILE [--json]``: print the safety findings.
+
+Exit 0 when nothing blocks (warnings are printed), 1 when a block is not
+released (an absolute block, or an overridable one without a written
+override in the file), 2 when the file cannot be used.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
 from mesodesk.commands.common import InvalidInput, fail, load_checked
-from mesodesk.rules import evaluate, sort_findings
+from mesodesk.domain.model import Consent
+from mesodesk.rules import Finding, evaluate
+
+EXIT_OK, EXIT_BLOCKED = 0, 1
+
+_LABELS = {"block": "BLOCK", "warn": "WARN", "info": "INFO"}
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="consultation file (mesodesk-consultation/1 JSON)")
     parser.add_argument("--json", action="store_true", help="print findings as JSON")
 
 
-def run(args) -> int:
+def status(finding: Finding, consent: Consent) -> str:
+    """How the consultation resolves this finding, in a few words."""
+    if finding.severity == "info":
+        return "for information"
+    if finding.severity == "warn":
+        return "acknowledged" if finding.resolved_by(consent) else "needs acknowledgement"
+    if finding.absolute:
+        return "absolute: cannot be overridden"
+    if finding.resolved_by(consent):
+        return "overridden with a written reason"
+    return "needs a written override reason"
+
+
+def run(args: argparse.Namespace) -> int:
     try:
         consultation, catalogue = load_checked(args.file)
     except InvalidInput as exc:
         return fail(str(exc))
-    findings = sort_findings(evaluate(consultation, catalogue))
-    blocked = any(f.severity == "block" for f in findings)
+    consent = consultation.consent
+    findings = evaluate(consultation, catalogue)
+    stopping = [f for f in findings if f.severity == "block" and not f.resolved_by(consent)]
+    open_warnings = [f for f in findings if f.severity == "warn" and not f.resolved_by(consent)]
+    blocked = bool(stopping)
     if args.json:
-        json.dump({"blocked": blocked, "findings": [f.to_json() for f in findings]},
+        json.dump({"blocked": blocked,
+                   "findings": [{**f.to_json(), "resolved": f.resolved_by(consent),
+                                 "status": status(f, consent)} for f in findings]},
                   sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
-    else:
-        if not findings:
-            print("No findings: nothing blocks this plan.")
-        for f in findings:
-            kind = {"block": "BLOCK" if f.overridable else "BLOCK (absolute)",
-                    "warn": "WARN", "info": "INFO"}[f.severity]
-            print(f"{kind:17} {f.rule}: {f.message} [{', '.join(f.source)}]")
-        if blocked:
-            print("Blocked: resolve the blocks above before treating.")
-    return 1 if blocked else 0
+        return EXIT_BLOCKED if blocked else EXIT_OK
+    if not findings:
+        print("No findings: nothing blocks this plan.")
+    for f in findings:
+        print(f"{_LABELS[f.severity]:5} {f.rule} ({status(f, consent)}) at {f.path or 'plan'}")
+        print(f"      {f.message} [{', '.join(f.source)}]")
+    if blocked:
+        print(f"Blocked: {len(stopping)} block(s) must be resolved before treating.")
+    elif open_warnings:
+        print(f"Not blocked; {len(open_warnings)} warning(s) to acknowledge before the pack "
+              "is printed.")
+    elif findings:
+        print("Not blocked: every finding is resolved.")
+    return EXIT_BLOCKED if blocked else EXIT_OK
