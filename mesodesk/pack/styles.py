@@ -74,14 +74,14 @@ def stylesheet() -> StyleSheet1:
                              spaceAfter=4))
     sheet.add(ParagraphStyle("Clinic", parent=body, fontName=BOLD, fontSize=22, leading=27,
                              textColor=ACCENT, spaceAfter=2))
-    sheet.add(ParagraphStyle("Title", parent=body, fontName=BOLD, fontSize=24, leading=30,
-                             spaceBefore=10, spaceAfter=10))
+    sheet.add(ParagraphStyle("Title", parent=body, fontName=BOLD, fontSize=22, leading=27,
+                             spaceBefore=6, spaceAfter=8))
     sheet.add(ParagraphStyle("Part", parent=body, fontName=BOLD, fontSize=20, leading=25,
                              textColor=ACCENT, spaceAfter=10))
     sheet.add(ParagraphStyle("Heading", parent=body, fontName=BOLD, fontSize=15, leading=19,
-                             textColor=ACCENT, spaceBefore=12, spaceAfter=6, keepWithNext=1))
+                             textColor=ACCENT, spaceBefore=12, spaceAfter=6))
     sheet.add(ParagraphStyle("Subheading", parent=body, fontName=BOLD, fontSize=13, leading=17,
-                             spaceBefore=8, spaceAfter=4, keepWithNext=1))
+                             spaceBefore=8, spaceAfter=4))
     sheet.add(ParagraphStyle("Emergency", parent=body, fontName=BOLD, fontSize=16, leading=21,
                              textColor=ALERT, spaceAfter=6))
     sheet.add(ParagraphStyle("Box", parent=body, fontName=FAMILY, fontSize=18, leading=20,

@@ -1,0 +1,65 @@
+"""``mesodesk export FILE -o OUT.pdf [--paper a4|letter]``: build the pack.
+
+Exit 0 when written; 1 when safety findings are unresolved (nothing is
+written); 2 when the input is invalid or the output cannot be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from mesodesk.commands.common import InvalidInput, fail, load_checked
+from mesodesk.domain.files import atomic_write
+from mesodesk.rules import evaluate, sort_findings, unresolved
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="consultation file (mesodesk-consultation/1 JSON)")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.pdf",
+                        help="where to write the pack")
+    parser.add_argument("--paper", choices=("a4", "letter"), default="a4",
+                        help="page size (default: a4)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        consultation, catalogue = load_checked(args.file)
+    except InvalidInput as exc:
+        return fail(str(exc))
+    output = Path(args.output)
+    if output.is_dir():
+        return fail(f"{output}: is a folder; give a file name for the pack")
+    if not output.parent.is_dir() and str(output.parent):
+        return fail(f"{output}: the folder {output.parent} does not exist")
+    findings = sort_findings(evaluate(consultation, catalogue))
+    open_findings = unresolved(findings, consultation.consent)
+    if open_findings:
+        print(f"mesodesk: not exported: {len(open_findings)} safety finding"
+              f"{'s are' if len(open_findings) > 1 else ' is'} unresolved.", file=sys.stderr)
+        for f in open_findings:
+            if f.absolute:
+                how = "absolute block: cannot be overridden"
+            elif f.severity == "block":
+                how = "block: needs an override with a written reason"
+            else:
+                how = "warning: needs acknowledgement"
+            print(f"  {f.rule} ({how}): {f.message}", file=sys.stderr)
+        return 1
+    from mesodesk.pack import PackError, build_pack
+
+    try:
+        pdf = build_pack(consultation, catalogue, paper=args.paper)
+    except PackError as exc:
+        return fail(f"{args.file}: {exc}")
+    try:
+        atomic_write(output, pdf)
+    except OSError as exc:
+        return fail(f"{output}: cannot be written ({exc.strerror or exc})")
+    log.debug("pack written (%d bytes)", len(pdf))
+    print(f"Wrote {output} ({len(pdf) // 1024} KB).")
+    return 0

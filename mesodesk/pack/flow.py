@@ -1,0 +1,156 @@
+"""Small flowable builders shared by the parts. All text passes through
+:func:`mesodesk.pack.text.markup` here; parts never build markup themselves
+from user or catalogue text."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from typing import Sequence
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Flowable, Image, Paragraph, Spacer, Table, TableStyle
+
+from mesodesk.catalogue.model import Catalogue, Statement
+from mesodesk.pack.styles import RULE, SHADE, stylesheet
+from mesodesk.pack.text import markup
+
+Cell = str | Flowable | list[Flowable]
+
+
+class PackError(ValueError):
+    """The consultation holds something the pack cannot print (one sentence)."""
+
+
+def para(text: str, style: str = "Body", *, prefix: str = "", suffix: str = "") -> Paragraph:
+    """User or catalogue ``text`` as a Paragraph, escaped. ``prefix`` and
+    ``suffix`` are trusted markup written in this package (bold labels, citations)."""
+    return Paragraph(prefix + markup(text) + suffix, stylesheet()[style])
+
+
+def labelled(label: str, text: str, style: str = "Body") -> Paragraph:
+    """"**Label:** text" with both parts escaped."""
+    return Paragraph(f"<b>{markup(label)}:</b> {markup(text)}", stylesheet()[style])
+
+
+def bullet(text: str, *, prefix: str = "", suffix: str = "") -> Paragraph:
+    return Paragraph(prefix + markup(text) + suffix, stylesheet()["Bullet"], bulletText="•")
+
+
+class Citations:
+    """Numbers sources in the order the pack first cites them."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.order: list[str] = []
+
+    def mark(self, keys: Sequence[str]) -> str:
+        """Markup such as " [1, 4]" for these source keys."""
+        numbers = []
+        for key in keys:
+            if key not in self.order:
+                self.order.append(key)
+            numbers.append(self.order.index(key) + 1)
+        if not numbers:
+            return ""
+        listed = ", ".join(str(n) for n in sorted(set(numbers)))
+        return f" [{listed}]"
+
+    def statement(self, st: Statement, style: str = "Body", *, prefix: str = "") -> Paragraph:
+        return para(st.text, style, prefix=prefix, suffix=self.mark(st.source))
+
+    def bullet(self, st: Statement, *, prefix: str = "", suffix: str = "") -> Paragraph:
+        return bullet(st.text, prefix=prefix, suffix=suffix + self.mark(st.source))
+
+
+def cell(value: Cell, style: str = "Cell") -> Flowable | list[Flowable]:
+    return para(value, style) if isinstance(value, str) else value
+
+
+def table(rows: Sequence[Sequence[Cell]], widths: Sequence[float], *,
+          header: bool = False, shade_first_column: bool = False) -> Table:
+    """A ruled table of escaped cells; the header row repeats on later pages."""
+    data = [[cell(v, "CellBold" if header and r == 0 else "Cell") for v in row]
+            for r, row in enumerate(rows)]
+    t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+    ]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), SHADE))
+    if shade_first_column:
+        style.append(("BACKGROUND", (0, 0), (0, -1), SHADE))
+    t.setStyle(TableStyle(style))
+    return t
+
+
+class Box(Flowable):
+    """An empty square to initial or tick, optionally already ticked."""
+
+    def __init__(self, size: float = 9 * mm, ticked: bool = False) -> None:
+        super().__init__()
+        self.size = size
+        self.ticked = ticked
+        self.width = self.height = size
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.size, self.size
+
+    def draw(self) -> None:
+        c = self.canv
+        c.setLineWidth(1.2)
+        c.setStrokeColor(colors.black)
+        c.rect(0, 0, self.size, self.size)
+        if self.ticked:
+            inset = self.size * 0.2
+            c.setLineWidth(2)
+            c.line(inset, inset, self.size - inset, self.size - inset)
+            c.line(inset, self.size - inset, self.size - inset, inset)
+
+
+class Line(Flowable):
+    """A horizontal rule to write on (wet-ink signature, date)."""
+
+    def __init__(self, width: float, height: float = 12 * mm) -> None:
+        super().__init__()
+        self.width = width
+        self.height = height
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return min(self.width, available_width), self.height
+
+    def draw(self) -> None:
+        self.canv.setLineWidth(0.8)
+        self.canv.setStrokeColor(colors.black)
+        self.canv.line(0, 1, self.width, 1)
+
+
+def png_image(encoded: str, where: str, max_width: float, max_height: float) -> Image:
+    """A signature image from base64 PNG, scaled to fit; PackError if unreadable."""
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise PackError(f"{where}: not base64 data") from None
+    if not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise PackError(f"{where}: not a PNG image")
+    try:
+        reader = ImageReader(io.BytesIO(raw))
+        width, height = reader.getSize()
+    except Exception:  # Pillow raises many kinds for a damaged file
+        raise PackError(f"{where}: the PNG image cannot be read") from None
+    if width <= 0 or height <= 0:
+        raise PackError(f"{where}: the PNG image is empty")
+    scale = min(max_width / width, max_height / height)
+    return Image(io.BytesIO(raw), width=width * scale, height=height * scale, hAlign="LEFT")
+
+
+def gap(height_mm: float = 4) -> Spacer:
+    return Spacer(1, height_mm * mm)

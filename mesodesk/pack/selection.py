@@ -1,0 +1,104 @@
+"""Which catalogue entries concern this consultation, and how to name them.
+
+Pure functions over the domain and catalogue records (no reportlab), so the
+window can show the same selection the pack prints.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, TypeVar
+
+from mesodesk.catalogue.model import (AppliesTo, Catalogue, CareItem, Product, RedFlag,
+                                      Regulatory, Risk)
+from mesodesk.domain.model import Consultation
+
+T = TypeVar("T", Risk, CareItem, RedFlag)
+
+FREQUENCY_ORDER = ("very-common", "common", "uncommon", "rare", "very-rare", "not-known")
+FREQUENCY_LABEL = {"very-common": "Very common", "common": "Common", "uncommon": "Uncommon",
+                   "rare": "Rare", "very-rare": "Very rare", "not-known": "Not known"}
+COMMON = frozenset({"very-common", "common"})
+EVIDENCE_LABEL = {"none": "no good evidence", "limited": "limited",
+                  "limited-to-moderate": "limited to moderate", "moderate": "moderate",
+                  "good": "good"}
+STATUS_LABEL = {"licensed": "licensed medicine, used within its licence",
+                "off-label": "used off-label (outside its licence)",
+                "cosmetic-device": "sold as a cosmetic or device product, not a licensed medicine",
+                "unlicensed": "unlicensed: no licence covers this use"}
+PROFESSION_LABEL = {"doctor": "Doctor", "nurse": "Nurse", "dentist": "Dentist",
+                    "pharmacist": "Pharmacist", "other": "Practitioner"}
+
+
+def applies(rule: AppliesTo, consultation: Consultation, catalogue: Catalogue) -> bool:
+    """True when every non-empty condition in ``rule`` matches the plan
+    (``all`` matches every plan; ``facial`` needs at least one facial area)."""
+    if rule.all:
+        return True
+    chosen = {p.id for p in consultation.products}
+    if rule.products and not chosen.intersection(rule.products):
+        return False
+    if rule.techniques and consultation.delivery.technique not in rule.techniques:
+        return False
+    if rule.devices and consultation.delivery.device not in rule.devices:
+        return False
+    if rule.indications and consultation.indication not in rule.indications:
+        return False
+    if rule.areas and not set(consultation.areas).intersection(rule.areas):
+        return False
+    if rule.facial and not any(catalogue.areas[a].facial for a in consultation.areas
+                               if a in catalogue.areas):
+        return False
+    return True
+
+
+def _select(table: Mapping[str, T], consultation: Consultation,
+            catalogue: Catalogue) -> list[tuple[str, T]]:
+    items = [(key, item) for key, item in table.items()
+             if applies(item.applies_to, consultation, catalogue)]
+    return sorted(items, key=lambda kv: (kv[1].order, kv[0]))
+
+
+def risks(consultation: Consultation, catalogue: Catalogue) -> list[tuple[str, Risk]]:
+    """The risks of exactly this plan, most frequent first, serious before expected."""
+    items = _select(catalogue.risks, consultation, catalogue)
+    return sorted(items, key=lambda kv: (FREQUENCY_ORDER.index(kv[1].frequency),
+                                         kv[1].order, kv[0]))
+
+
+def care(consultation: Consultation, catalogue: Catalogue,
+         when: str) -> list[tuple[str, CareItem]]:
+    return [(k, c) for k, c in _select(catalogue.care, consultation, catalogue) if c.when == when]
+
+
+def red_flags(consultation: Consultation, catalogue: Catalogue) -> list[tuple[str, RedFlag]]:
+    """Emergencies first, then urgent signs."""
+    items = _select(catalogue.red_flags, consultation, catalogue)
+    return sorted(items, key=lambda kv: (kv[1].urgency != "emergency", kv[1].order, kv[0]))
+
+
+def use_status(product: Product, indication: str) -> Regulatory:
+    """The regulatory status of *this use*: a licensed active product used for
+    an indication outside its licence is off-label."""
+    status = product.regulatory.status
+    if (status == "licensed" and product.role == "active" and product.regulatory.licensed_for
+            and indication not in product.regulatory.licensed_for):
+        return "off-label"
+    return status
+
+
+def needle_text(gauge: int, length_mm: float) -> str:
+    """A needle as gauge × length, e.g. "30G × 4 mm" (never "larger/smaller gauge")."""
+    return f"{gauge}G × {number(length_mm)} mm"
+
+
+def number(value: float) -> str:
+    """2.0 -> "2", 0.25 -> "0.25"."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def join_names(names: Iterable[str]) -> str:
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
