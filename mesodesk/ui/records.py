@@ -1,0 +1,238 @@
+"""The records view: find a patient as you type, see their consultations
+(drafts and signed versions), reopen a signed pack read-only, resume a draft,
+or start a new version of a signed consultation.
+
+The view only reads the store; what the buttons mean is up to the window,
+through the signals ``openDraft(id)``, ``openSigned(id)`` and ``newVersion(id)``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from mesodesk.storage import ConsultationSummary, PatientSummary, Store, StoreError
+
+log = logging.getLogger(__name__)
+
+SEARCH_DELAY_MS = 150
+_ID = Qt.ItemDataRole.UserRole
+
+
+def _labelled(label: str, widget: QWidget, parent: QWidget) -> QLabel:
+    """A visible label that names ``widget`` for screen readers too."""
+    caption = QLabel(label, parent)
+    caption.setBuddy(widget)
+    widget.setAccessibleName(label.replace("&", ""))
+    return caption
+
+
+def _button(label: str, parent: QWidget) -> QPushButton:
+    button = QPushButton(label, parent)
+    button.setAccessibleName(label.replace("&", ""))
+    return button
+
+
+class RecordsView(QWidget):
+    """Patient search and history. ``refresh()`` after the records change."""
+
+    openDraft = Signal(str)     # draft id
+    openSigned = Signal(str)    # consultation id
+    newVersion = Signal(str)    # id of the signed consultation to change
+
+    HISTORY_COLUMNS = ("Date", "State", "Last change", "Fingerprint", "Version")
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self.setObjectName("RecordsView")
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("patientSearch")
+        self.search.setPlaceholderText("Name, or date of birth such as 14/03/1986")
+        self.search.setClearButtonEnabled(True)
+        search_label = _labelled("&Search patients", self.search, self)
+
+        self.patients = QListWidget(self)
+        self.patients.setObjectName("patientList")
+        patients_label = _labelled("&Patients", self.patients, self)
+
+        self.history = QTableWidget(0, len(self.HISTORY_COLUMNS), self)
+        self.history.setObjectName("consultationList")
+        self.history.setHorizontalHeaderLabels(list(self.HISTORY_COLUMNS))
+        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.verticalHeader().setVisible(False)
+        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.
+                                                             ResizeToContents)
+        self.history.horizontalHeader().setStretchLastSection(True)
+        history_label = _labelled("&Consultations", self.history, self)
+
+        self.resume_button = _button("&Resume draft", self)
+        self.open_button = _button("&Open signed pack", self)
+        self.version_button = _button("Start &new version", self)
+        self.status = QLabel("", self)
+        self.status.setObjectName("recordsStatus")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Records status")
+
+        buttons = QHBoxLayout()
+        for b in (self.resume_button, self.open_button, self.version_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        for w in (search_label, self.search, patients_label, self.patients, history_label,
+                  self.history):
+            layout.addWidget(w)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.run_search)
+        self.search.textChanged.connect(self._timer.start)
+        self.search.returnPressed.connect(self._search_now_and_focus_results)
+        self.patients.currentItemChanged.connect(self._patient_changed)
+        self.history.itemSelectionChanged.connect(self._update_buttons)
+        self.history.itemActivated.connect(self._activate_row)
+        self.resume_button.clicked.connect(self._resume)
+        self.open_button.clicked.connect(self._open)
+        self.version_button.clicked.connect(self._new_version)
+        self.setFocusProxy(self.search)
+        self._update_buttons()
+
+    # -- public ----------------------------------------------------------------------
+
+    def set_store(self, store: Store) -> None:
+        self._store = store
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Search again and reload the selected patient's history."""
+        self.run_search()
+
+    def run_search(self) -> None:
+        self._timer.stop()
+        selected = self.selected_patient_id()
+        text = self.search.text()
+        try:
+            found = self._store.search_patients(text) if text.strip() else []
+        except StoreError as exc:
+            self._show_error(str(exc))
+            return
+        self.patients.blockSignals(True)
+        self.patients.clear()
+        for p in found:
+            item = QListWidgetItem(self._patient_label(p), self.patients)
+            item.setData(_ID, p.id)
+            if p.id == selected:
+                self.patients.setCurrentItem(item)
+        self.patients.blockSignals(False)
+        if self.patients.currentItem() is None and self.patients.count() == 1:
+            self.patients.setCurrentRow(0)
+        self._patient_changed()
+        if text.strip():
+            n = len(found)
+            self.status.setText("No patient found." if n == 0 else
+                                f"{n} patient{'s' if n != 1 else ''} found.")
+        else:
+            self.status.setText("")
+
+    def selected_patient_id(self) -> str | None:
+        item = self.patients.currentItem()
+        return None if item is None else str(item.data(_ID))
+
+    def selected_consultation(self) -> tuple[str, str] | None:
+        """(id, state) of the selected history row."""
+        rows = self.history.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.history.item(rows[0].row(), 0)
+        cid, state = item.data(_ID)
+        return str(cid), str(state)
+
+    # -- internals -------------------------------------------------------------------
+
+    @staticmethod
+    def _patient_label(p: PatientSummary) -> str:
+        born = p.date_of_birth.isoformat() if p.date_of_birth else "date of birth unknown"
+        return f"{p.name} (born {born})"
+
+    def _search_now_and_focus_results(self) -> None:
+        self.run_search()
+        if self.patients.count():
+            self.patients.setFocus()
+            if self.patients.currentItem() is None:
+                self.patients.setCurrentRow(0)
+
+    def _patient_changed(self, *_args: object) -> None:
+        patient_id = self.selected_patient_id()
+        self.history.setRowCount(0)
+        if patient_id is not None:
+            try:
+                rows = self._store.consultations_for(patient_id)
+            except StoreError as exc:
+                self._show_error(str(exc))
+                rows = []
+            self._fill_history(rows)
+        self._update_buttons()
+
+    def _fill_history(self, rows: list[ConsultationSummary]) -> None:
+        self.history.setRowCount(len(rows))
+        for r, c in enumerate(rows):
+            state = "Signed" if c.state == "signed" else f"Draft ({c.step or 'started'})"
+            version = ""
+            if c.superseded_by:
+                version = "replaced by a newer version"
+            elif c.supersedes:
+                version = "new version"
+            cells = (c.date.isoformat() if c.date else "",
+                     state,
+                     c.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                     c.fingerprint[:12],
+                     version)
+            for col, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if col == 0:
+                    item.setData(_ID, (c.id, c.state))
+                self.history.setItem(r, col, item)
+        if rows:
+            self.history.selectRow(0)
+
+    def _update_buttons(self) -> None:
+        selected = self.selected_consultation()
+        state = selected[1] if selected else None
+        self.resume_button.setEnabled(state == "draft")
+        self.open_button.setEnabled(state == "signed")
+        self.version_button.setEnabled(state == "signed")
+
+    def _activate_row(self, *_args: object) -> None:
+        selected = self.selected_consultation()
+        if selected is None:
+            return
+        (self.openDraft if selected[1] == "draft" else self.openSigned).emit(selected[0])
+
+    def _resume(self) -> None:
+        selected = self.selected_consultation()
+        if selected and selected[1] == "draft":
+            self.openDraft.emit(selected[0])
+
+    def _open(self) -> None:
+        selected = self.selected_consultation()
+        if selected and selected[1] == "signed":
+            self.openSigned.emit(selected[0])
+
+    def _new_version(self) -> None:
+        selected = self.selected_consultation()
+        if selected and selected[1] == "signed":
+            self.newVersion.emit(selected[0])
+
+    def _show_error(self, message: str) -> None:
+        log.warning("records view: %s", message.split(":")[0])
+        self.status.setText(message)

@@ -1,0 +1,131 @@
+"""The records view: search as you type, a patient's history, and its buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QListWidget, QTableWidget
+
+from mesodesk.domain import fingerprint
+from mesodesk.storage import StoreError, open_store
+from mesodesk.ui.records import RecordsView
+
+PDF = b"%PDF-1.7\n%%EOF\n"
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(tmp_path / "records.sqlite3")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def records(store, make_consultation, jane_data):
+    """Jane: one signed consultation and an open draft; Zoë: nothing yet."""
+    c = make_consultation()
+    signed = store.sign(None, c, PDF, fingerprint(c), "Dr Ana Silva")
+    draft = store.save_draft(None, jane_data, "plan")
+    store.add_patient("Zoë Ängström", dt.date(1990, 5, 1))
+    return {"signed": signed, "draft": draft}
+
+
+@pytest.fixture
+def view(qtbot, store, records):
+    v = RecordsView(store)
+    qtbot.addWidget(v)
+    v.show()
+    return v
+
+
+def type_search(qtbot, view, text):
+    view.search.clear()
+    qtbot.keyClicks(view.search, text)
+    qtbot.waitUntil(lambda: not view._timer.isActive(), timeout=1000)
+
+
+def listed(view):
+    return [view.patients.item(i).text() for i in range(view.patients.count())]
+
+
+def test_search_as_you_type_ignores_case_and_accents(qtbot, view):
+    type_search(qtbot, view, "zoe")
+    assert listed(view) == ["Zoë Ängström (born 1990-05-01)"]
+    type_search(qtbot, view, "OHARA")
+    assert listed(view) == ["Jane O'Hara (born 1986-03-14)"]
+    type_search(qtbot, view, "14/03/1986")
+    assert listed(view) == ["Jane O'Hara (born 1986-03-14)"]
+    type_search(qtbot, view, "nobody")
+    assert listed(view) == [] and view.status.text() == "No patient found."
+
+
+def test_a_patients_history_shows_drafts_and_signed_versions(qtbot, view, records):
+    type_search(qtbot, view, "jane")
+    assert view.selected_patient_id() is not None       # the only match is selected
+    states = [view.history.item(r, 1).text() for r in range(view.history.rowCount())]
+    assert states == ["Draft (plan)", "Signed"]
+    assert view.history.item(1, 3).text() != ""          # fingerprint shown for signed
+
+
+def test_buttons_follow_the_selected_row_and_emit_its_id(qtbot, view, records):
+    type_search(qtbot, view, "jane")
+    view.history.selectRow(0)                           # the draft
+    assert view.resume_button.isEnabled() and not view.open_button.isEnabled()
+    with qtbot.waitSignal(view.openDraft, timeout=0) as opened:
+        qtbot.mouseClick(view.resume_button, Qt.MouseButton.LeftButton)
+    assert opened.args == [records["draft"]]
+
+    view.history.selectRow(1)                           # the signed consultation
+    assert not view.resume_button.isEnabled()
+    with qtbot.waitSignal(view.openSigned, timeout=0) as opened:
+        qtbot.mouseClick(view.open_button, Qt.MouseButton.LeftButton)
+    assert opened.args == [records["signed"]]
+    with qtbot.waitSignal(view.newVersion, timeout=0) as version:
+        qtbot.mouseClick(view.version_button, Qt.MouseButton.LeftButton)
+    assert version.args == [records["signed"]]
+
+
+def test_keyboard_only_enter_opens_the_selected_row(qtbot, view, records):
+    view.activateWindow()
+    view.search.setFocus()
+    qtbot.keyClicks(view.search, "jane")
+    qtbot.keyClick(view.search, Qt.Key.Key_Return)        # search now, focus the results
+    assert listed(view) == ["Jane O'Hara (born 1986-03-14)"]
+    assert view.patients.hasFocus()
+    view.history.setFocus()
+    view.history.setCurrentCell(1, 0)
+    with qtbot.waitSignal(view.openSigned, timeout=1000) as opened:
+        qtbot.keyClick(view.history, Qt.Key.Key_Return)
+    assert opened.args == [records["signed"]]
+
+
+def test_refresh_shows_a_new_version(qtbot, view, store, records):
+    type_search(qtbot, view, "jane")
+    store.new_version(records["signed"])
+    view.refresh()
+    versions = [view.history.item(r, 4).text() for r in range(view.history.rowCount())]
+    assert "new version" in versions
+
+
+def test_every_input_and_button_is_named_as_labelled(view):
+    labels = {label.buddy(): label.text().replace("&", "") for label in view.findChildren(QLabel)
+              if label.buddy() is not None}
+    inputs = [w for kind in (QLineEdit, QListWidget, QTableWidget) for w in view.findChildren(kind)]
+    assert len(inputs) == 3
+    for widget in inputs:
+        assert widget.accessibleName() == labels[widget]
+    for button in view.findChildren(QAbstractButton):
+        if button.text():
+            assert button.accessibleName() == button.text().replace("&", "")
+
+
+def test_a_database_error_is_shown_not_raised(qtbot, view):
+    class Broken:
+        def search_patients(self, text):
+            raise StoreError("the records database refused the operation: disk I/O error")
+
+    view.set_store(Broken())
+    type_search(qtbot, view, "jane")
+    assert "disk I/O error" in view.status.text()
