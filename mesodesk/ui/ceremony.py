@@ -1,0 +1,485 @@
+"""The closing steps: review every finding, consent choices, the pack shown
+to the patient, signatures, and done (save, print, open the folder).
+
+These pages display findings and the pack; the window computes findings
+(:mod:`mesodesk.rules`) and builds the pack (:mod:`mesodesk.pack`) off the GUI
+thread and hands the results in.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
+                               QLabel, QLineEdit, QProgressBar, QRadioButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from mesodesk.rules import Finding
+from mesodesk.ui import flow
+from mesodesk.ui.preview import PdfPreview
+from mesodesk.ui.signature import SignaturePad
+from mesodesk.ui.widgets import (StepPage, add_row, button,
+                                 checkbox, finding_html, heading, note, radio, sources_text)
+
+log = logging.getLogger(__name__)
+
+PHOTO_CHOICES = (
+    ("none", "No photographs"),
+    ("record-only", "Photographs for the clinical record only"),
+    ("anonymised-education", "Anonymised photographs for teaching"),
+    ("marketing", "Photographs for marketing"),
+)
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value)) if value not in (None, "") else "\u2014"
+
+
+# --- review --------------------------------------------------------------------------------
+
+
+class FindingItem(QFrame):
+    """One finding with what resolves it: a tick, a written reason, or nothing."""
+
+    def __init__(self, page: "ReviewPage", finding: Finding) -> None:
+        super().__init__()
+        self.page = page
+        self.finding = finding
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName(f"finding-{finding.rule}")
+        layout = QVBoxLayout(self)
+        layout.addWidget(note(finding_html(finding), rich=True))
+        self.acknowledge: Any = None
+        self.reason: QLineEdit | None = None
+        consent = page.section("consent")
+        if finding.severity == "warn":
+            self.acknowledge = checkbox("I have discussed this with the patient (acknowledged)")
+            self.acknowledge.setChecked(finding.rule in (consent.get("acknowledged") or []))
+            self.acknowledge.toggled.connect(self._acknowledged)
+            layout.addWidget(self.acknowledge)
+        elif finding.severity == "block" and finding.overridable:
+            form = QFormLayout()
+            self.reason = QLineEdit()
+            self.reason.setPlaceholderText("Why it is right to go ahead, in words")
+            existing = next((o.get("reason", "") for o in consent.get("overrides") or []
+                             if isinstance(o, dict) and o.get("rule") == finding.rule), "")
+            self.reason.setText(existing)
+            add_row(form, "Reason for override", self.reason)
+            self.reason.textEdited.connect(self._reason)
+            layout.addLayout(form)
+        elif finding.severity == "block":
+            final = note("This block is final: the plan cannot go ahead as it stands. "
+                         "Change the plan or do not treat.")
+            final.setObjectName("absolute-block")
+            layout.addWidget(final)
+
+    def _acknowledged(self, on: bool) -> None:
+        consent = self.page.section("consent")
+        acknowledged = [r for r in consent.get("acknowledged") or [] if r != self.finding.rule]
+        if on:
+            acknowledged.append(self.finding.rule)
+        consent["acknowledged"] = acknowledged
+        self.page.changed()
+
+    def _reason(self, text: str) -> None:
+        consent = self.page.section("consent")
+        overrides = [o for o in consent.get("overrides") or []
+                     if not (isinstance(o, dict) and o.get("rule") == self.finding.rule)]
+        if text.strip():
+            overrides.append({"rule": self.finding.rule, "reason": text})
+        consent["overrides"] = overrides
+        self.page.changed()
+
+
+class ReviewPage(StepPage):
+    step_id = "review"
+    title = "Review the plan and every finding"
+
+    def build(self) -> None:
+        self.summary = note(rich=True)
+        self.summary.setObjectName("plan-summary")
+        self.body.addWidget(self.summary)
+        self.body.addWidget(heading("Findings", level=2))
+        self.status = note()
+        self.status.setObjectName("review-status")
+        self.body.addWidget(self.status)
+        self.items_box = QVBoxLayout()
+        self.body.addLayout(self.items_box)
+        self.items: dict[tuple[str, str, str], FindingItem] = {}
+        self.findings_note.hide()
+
+    def show_findings(self, findings: list[Finding]) -> None:
+        """All findings, not only this step's; rebuilt only when the set changes,
+        so typing a reason never loses focus."""
+        keys = [(f.rule, f.severity, f.path) for f in findings]
+        if keys != list(self.items):
+            for item in self.items.values():
+                item.setParent(None)
+                item.deleteLater()
+            self.items = {}
+            for f in findings:
+                item = FindingItem(self, f)
+                self.items[(f.rule, f.severity, f.path)] = item
+                self.items_box.addWidget(item)
+        self._status(findings)
+
+    def _status(self, findings: list[Finding]) -> None:
+        consultation = flow.to_consultation(self.data, self.catalogue)
+        open_ = flow.outstanding(self.state, findings)
+        absolute = [f for f in open_ if f.absolute]
+        if consultation is None:
+            text = "The plan is not complete yet: fill in the steps marked in the list."
+        elif absolute:
+            text = (f"{len(absolute)} finding{'s' if len(absolute) > 1 else ''} cannot be "
+                    "overridden. Consent and the pack stay locked.")
+        elif open_:
+            text = (f"{len(open_)} finding{'s' if len(open_) > 1 else ''} still need your "
+                    "attention: tick each warning once discussed, and give a written "
+                    "reason for each block you override. Consent stays locked until then.")
+        else:
+            text = "Every finding is resolved. You can go on to consent."
+        self.status.setText(text)
+
+    def entered(self) -> None:
+        self.summary.setText(plan_summary(self.data, self.catalogue))
+
+    def load(self) -> None:
+        self.entered()
+
+
+def plan_summary(data: dict, catalogue: Any) -> str:
+    """The whole plan in a few lines of HTML, using catalogue names."""
+    patient = data.get("patient") or {}
+    delivery = data.get("delivery") or {}
+    plan = data.get("plan") or {}
+    ind = catalogue.indications.get(data.get("indication") or "")
+    areas = ", ".join(catalogue.areas[a].name for a in data.get("areas") or []
+                      if a in catalogue.areas)
+    tech = catalogue.techniques.get(delivery.get("technique") or "")
+    device = catalogue.devices.get(delivery.get("device") or "")
+    products = []
+    for p in data.get("products") or []:
+        if not isinstance(p, dict):
+            continue
+        product = catalogue.products.get(p.get("id", ""))
+        name = product.name if product else p.get("id", "?")
+        products.append(f"{_esc(name)}, lot {_esc(p.get('lot'))}, expiry "
+                        f"{_esc(p.get('expiry'))}, {_esc(p.get('volume_ml'))} mL")
+    needle = "\u2014"
+    if delivery.get("needle_gauge") and delivery.get("needle_length_mm"):
+        needle = f"{delivery['needle_gauge']}G \u00d7 {delivery['needle_length_mm']:g} mm"
+    rows = [
+        ("Patient", f"{_esc(patient.get('name'))}, born {_esc(patient.get('date_of_birth'))}"),
+        ("Indication", _esc(ind.name if ind else None)),
+        ("Areas", _esc(areas)),
+        ("Technique", _esc(tech.name if tech else None)),
+        ("Device", _esc(device.name if device else None)),
+        ("Needle", needle),
+        ("Depth", f"{_esc(delivery.get('depth_mm'))} mm"),
+        ("Products", "<br/>".join(products) or "\u2014"),
+        ("Plan", f"{_esc(plan.get('sessions'))} sessions, "
+                 f"{_esc(plan.get('interval_weeks'))} weeks apart"),
+    ]
+    return "<table cellspacing='4'>" + "".join(
+        f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows) + "</table>"
+
+
+# --- consent -------------------------------------------------------------------------------
+
+
+class ConsentPage(StepPage):
+    step_id = "consent"
+    title = "Consent choices"
+
+    def build(self) -> None:
+        box = QGroupBox("Photographs")
+        box.setAccessibleName("Photographs")
+        layout = QVBoxLayout(box)
+        self.photo_group = QButtonGroup(box)
+        self.photos: dict[str, QRadioButton] = {}
+        for key, text in PHOTO_CHOICES:
+            b = radio(text)
+            b.setObjectName(f"photos-{key}")
+            self.photo_group.addButton(b)
+            self.photos[key] = b
+            layout.addWidget(b)
+            b.toggled.connect(lambda on, k=key: on and self._photos(k))
+        self.photo_text = note()
+        layout.addWidget(self.photo_text)
+        self.body.addWidget(box)
+        form = QFormLayout()
+        self.cooling = QSpinBox()
+        self.cooling.setRange(0, 365)
+        self.cooling.setSuffix(" days")
+        add_row(form, "Coo&ling-off period", self.cooling)
+        self.body.addLayout(form)
+        cooling = self.catalogue.texts.cooling_off
+        self.body.addWidget(note(f"{cooling.text} ({sources_text(cooling.source)})"))
+        self.body.addWidget(note("Next, the patient reads the whole pack on screen. The "
+                                 "signature pad opens only after that."))
+        self.cooling.valueChanged.connect(self._cooling)
+
+    def _photos(self, key: str) -> None:
+        statement = self.catalogue.texts.photo_options.get(key)
+        self.photo_text.setText(statement.text if statement else "")
+        if self._loading:
+            return
+        self.section("consent")["photos"] = key
+        self.changed()
+
+    def _cooling(self, days: int) -> None:
+        if not self._loading:
+            self.section("consent")["cooling_off_days"] = days
+            self.changed()
+
+    def load(self) -> None:
+        consent = self.section("consent")
+        chosen = consent.get("photos")
+        self.photo_group.setExclusive(False)
+        for key, b in self.photos.items():
+            b.setChecked(key == chosen)
+        self.photo_group.setExclusive(True)
+        statement = self.catalogue.texts.photo_options.get(chosen or "")
+        self.photo_text.setText(statement.text if statement else "")
+        days = consent.get("cooling_off_days")
+        self.cooling.setValue(int(days) if isinstance(days, int) else 0)
+
+    def entered(self) -> None:
+        consent = self.section("consent")
+        if "cooling_off_days" not in consent:
+            consent["cooling_off_days"] = self.cooling.value()
+
+
+# --- the pack, shown to the patient -------------------------------------------------------
+
+
+class Busy(QWidget):
+    """A busy indicator with a line saying what is happening."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.bar.setTextVisible(False)
+        self.bar.setAccessibleName(text)
+        self.label = QLabel(text)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar, 1)
+        self.hide()
+
+
+class PackPage(StepPage):
+    step_id = "pack"
+    title = "The pack, for the patient to read"
+    sign_requested = Signal()
+    print_requested = Signal()
+    retry_requested = Signal()
+
+    def build(self) -> None:
+        self.body.addWidget(note("Give the screen to the patient. They should read every "
+                                 "page before signing. You can also print the pack for a "
+                                 "wet-ink signature."))
+        self.busy = Busy("Preparing the pack\u2026")
+        self.body.addWidget(self.busy)
+        self.error = note()
+        self.error.setObjectName("pack-error")
+        self.error.hide()
+        self.body.addWidget(self.error)
+        self.retry = button("&Try again")
+        self.retry.hide()
+        self.body.addWidget(self.retry)
+        self.preview = PdfPreview()
+        self.preview.setMinimumHeight(self.fontMetrics().height() * 24)
+        self.body.addWidget(self.preview, 1)
+        row = QHBoxLayout()
+        self.sign = button("&Sign on screen")
+        self.print_button = button("&Print for wet-ink signature")
+        row.addStretch(1)
+        row.addWidget(self.print_button)
+        row.addWidget(self.sign)
+        self.body.addLayout(row)
+        self.sign.setEnabled(False)
+        self.print_button.setEnabled(False)
+        self.sign.clicked.connect(self.sign_requested)
+        self.print_button.clicked.connect(self.print_requested)
+        self.retry.clicked.connect(self.retry_requested)
+
+    def building(self) -> None:
+        self.busy.show()
+        self.error.hide()
+        self.retry.hide()
+        self.sign.setEnabled(False)
+        self.print_button.setEnabled(False)
+
+    def built(self, pdf: bytes) -> None:
+        self.busy.hide()
+        self.preview.show_pdf(pdf)
+        self.sign.setEnabled(True)
+        self.print_button.setEnabled(True)
+
+    def failed(self, message: str) -> None:
+        self.busy.hide()
+        self.preview.clear()
+        self.error.setText(f"The pack could not be built: {message}")
+        self.error.show()
+        self.retry.show()
+
+
+# --- signatures ----------------------------------------------------------------------------
+
+
+class SignerBox(QGroupBox):
+    """A signer's name, a pad, and Clear / Undo."""
+
+    def __init__(self, role: str, title: str, name_editable: bool) -> None:
+        super().__init__(title)
+        self.role = role
+        self.setAccessibleName(title)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.name = QLineEdit()
+        self.name.setReadOnly(not name_editable)
+        add_row(form, "Name" if name_editable else "Signed by", self.name)
+        layout.addLayout(form)
+        self.pad = SignaturePad(title)
+        self.pad.setObjectName(f"pad-{role}")
+        layout.addWidget(self.pad, 1)
+        row = QHBoxLayout()
+        self.undo = button("Undo stroke")
+        self.clear = button("Clear")
+        row.addStretch(1)
+        row.addWidget(self.undo)
+        row.addWidget(self.clear)
+        layout.addLayout(row)
+        self.undo.clicked.connect(self.pad.undo)
+        self.clear.clicked.connect(self.pad.clear)
+
+    def signed(self) -> bool:
+        return not self.pad.is_empty() and bool(self.name.text().strip())
+
+
+class SignPage(StepPage):
+    step_id = "sign"
+    title = "Signatures"
+    finish_requested = Signal()
+
+    def build(self) -> None:
+        self.body.addWidget(note("The patient signs first, then the practitioner. A witness "
+                                 "or interpreter signs only if one was present."))
+        self.patient = SignerBox("patient", "Patient signature", name_editable=False)
+        self.practitioner = SignerBox("practitioner", "Practitioner signature",
+                                      name_editable=False)
+        self.witness = SignerBox("witness", "Witness or interpreter signature (optional)",
+                                 name_editable=True)
+        for box in (self.patient, self.practitioner, self.witness):
+            self.body.addWidget(box)
+            box.pad.changed.connect(self._update)
+        self.witness.name.textEdited.connect(lambda _t: self._update())
+        self.busy = Busy("Building and storing the signed pack\u2026")
+        self.body.addWidget(self.busy)
+        self.error = note()
+        self.error.hide()
+        self.body.addWidget(self.error)
+        row = QHBoxLayout()
+        self.finish = button("Sign and fini&sh")
+        row.addStretch(1)
+        row.addWidget(self.finish)
+        self.body.addLayout(row)
+        self.finish.setEnabled(False)
+        self.finish.clicked.connect(self.finish_requested)
+
+    def load(self) -> None:
+        self.patient.name.setText(str((self.data.get("patient") or {}).get("name", "")))
+        self.practitioner.name.setText(
+            str((self.data.get("practitioner") or {}).get("name", "")))
+        self._update()
+
+    def entered(self) -> None:
+        self.load()
+
+    def ready(self) -> bool:
+        witness_started = (not self.witness.pad.is_empty()
+                           or bool(self.witness.name.text().strip()))
+        return (self.patient.signed() and self.practitioner.signed()
+                and (not witness_started or self.witness.signed()))
+
+    def _update(self) -> None:
+        self.finish.setEnabled(self.ready() and not self.busy.isVisible())
+        hint = []
+        if self.patient.pad.is_empty():
+            hint.append("the patient has not signed")
+        if self.practitioner.pad.is_empty():
+            hint.append("the practitioner has not signed")
+        if not self.witness.pad.is_empty() and not self.witness.name.text().strip():
+            hint.append("the witness needs a name")
+        self.finish.setToolTip("; ".join(hint).capitalize() if hint else "")
+
+    def signatures(self, signed_at: str) -> list[dict[str, Any]]:
+        out = []
+        for box in (self.patient, self.practitioner, self.witness):
+            if box.signed():
+                out.append({"role": box.role, "name": box.name.text().strip(),
+                            "signed_at": signed_at, "image_png_base64": box.pad.png_base64(),
+                            "strokes": box.pad.strokes()})
+        return out
+
+    def working(self, on: bool, error: str = "") -> None:
+        self.busy.setVisible(on)
+        self.error.setVisible(bool(error))
+        self.error.setText(error)
+        self._update()
+
+
+# --- done ----------------------------------------------------------------------------------
+
+
+class DonePage(StepPage):
+    step_id = "done"
+    title = "Done"
+    save_requested = Signal()
+    print_requested = Signal()
+    folder_requested = Signal()
+    new_requested = Signal()
+
+    def build(self) -> None:
+        self.message = note(rich=True)
+        self.message.setObjectName("done-message")
+        self.body.addWidget(self.message)
+        row = QHBoxLayout()
+        self.save = button("&Save PDF\u2026")
+        self.print_button = button("&Print\u2026")
+        self.folder = button("&Open folder")
+        self.new = button("New &consultation")
+        for b in (self.save, self.print_button, self.folder, self.new):
+            row.addWidget(b)
+        row.addStretch(1)
+        self.body.addLayout(row)
+        self.saved_to = note()
+        self.body.addWidget(self.saved_to)
+        self.folder.setEnabled(False)
+        self.save.clicked.connect(self.save_requested)
+        self.print_button.clicked.connect(self.print_requested)
+        self.folder.clicked.connect(self.folder_requested)
+        self.new.clicked.connect(self.new_requested)
+
+    def finished(self, signed: bool, fingerprint: str, stored: bool) -> None:
+        what = ("The pack is signed" if signed
+                else "The pack is ready to print for a wet-ink signature")
+        where = (" and stored in the records." if stored
+                 else ". It was not stored in the records (records are unavailable).")
+        self.message.setText(f"<p><b>{what}{where}</b></p>"
+                             f"<p>Fingerprint: <tt>{fingerprint}</tt></p>"
+                             "<p>Save a copy, print it for the patient, or start the next "
+                             "consultation.</p>")
+
+    def saved(self, path: str) -> None:
+        self.saved_to.setText(f"Saved to {path}")
+        self.folder.setEnabled(True)
+
+
+__all__ = ["ConsentPage", "DonePage", "PackPage", "ReviewPage", "SignPage", "plan_summary"]

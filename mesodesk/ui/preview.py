@@ -1,0 +1,101 @@
+"""The real PDF on screen (QtPdf) and on paper (QPrinter).
+
+The pack is shown as it will print: the same bytes :func:`mesodesk.pack.build_pack`
+returned, loaded into a ``QPdfDocument`` from memory. Printing renders each
+page from that document at the printer's resolution, so what the patient saw
+is what the printer gets.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+log = logging.getLogger(__name__)
+
+
+class PdfError(RuntimeError):
+    """The PDF could not be shown or printed; the message is one sentence."""
+
+
+def load_document(pdf: bytes, parent: QWidget | None = None) -> tuple[QPdfDocument, QBuffer]:
+    """A document read from memory. Keep the buffer alive as long as the document."""
+    document = QPdfDocument(parent)
+    buffer = QBuffer(parent)
+    buffer.setData(QByteArray(pdf))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document.load(buffer)
+    if document.status() != QPdfDocument.Status.Ready or document.pageCount() < 1:
+        raise PdfError(f"the pack could not be read as a PDF ({document.error().name})")
+    return document, buffer
+
+
+def print_document(document: QPdfDocument, printer: QPrinter) -> int:
+    """Render every page at the printer's resolution onto ``printer``;
+    returns the number of pages sent."""
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise PdfError("the printer could not be started")
+    pages = document.pageCount()
+    first, last = 0, pages - 1
+    if printer.printRange() == QPrinter.PrintRange.PageRange and printer.fromPage() > 0:
+        first, last = printer.fromPage() - 1, min(printer.toPage() - 1, pages - 1)
+    sent = 0
+    try:
+        for page in range(first, last + 1):
+            if sent:
+                printer.newPage()
+            target = painter.viewport()
+            point = document.pagePointSize(page)
+            dpi = printer.resolution()
+            size = QSize(round(point.width() / 72 * dpi), round(point.height() / 72 * dpi))
+            size.scale(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            image = document.render(page, size)
+            painter.drawImage(QRect(target.topLeft(), size), image)
+            sent += 1
+    finally:
+        painter.end()
+    return sent
+
+
+class PdfPreview(QWidget):
+    """The pack, page after page, fitted to the width of the window."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = QPdfView(self)
+        self.view.setAccessibleName("Pack preview")
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.pages = QLabel("No pack yet.")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        layout.addWidget(self.view, 1)
+        self.document: QPdfDocument | None = None
+        self._buffer: QBuffer | None = None
+        self.pdf: bytes = b""
+
+    def show_pdf(self, pdf: bytes) -> None:
+        document, buffer = load_document(pdf, self)
+        old_doc, old_buf = self.document, self._buffer
+        self.view.setDocument(document)
+        self.document, self._buffer, self.pdf = document, buffer, pdf
+        count = document.pageCount()
+        self.pages.setText(f"{count} page{'s' if count != 1 else ''}. Scroll to read every page.")
+        for obj in (old_doc, old_buf):
+            if obj is not None:
+                obj.deleteLater()
+
+    def clear(self) -> None:
+        self.view.setDocument(None)  # type: ignore[arg-type]
+        self.document = None
+        self.pdf = b""
+        self.pages.setText("No pack yet.")

@@ -1,0 +1,99 @@
+"""Typed options stored in QSettings, declared once with their defaults.
+
+When ``MESODESK_CONFIG_DIR`` is set (tests always set it) the settings live in
+``mesodesk.ini`` in that folder, so a test never touches the user's own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+log = logging.getLogger(__name__)
+
+PAPERS = ("a4", "letter")
+
+
+def qsettings() -> QSettings:
+    folder = os.environ.get("MESODESK_CONFIG_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        return QSettings(os.path.join(folder, "mesodesk.ini"), QSettings.Format.IniFormat)
+    return QSettings("mesodesk", "mesodesk")
+
+
+class Settings:
+    """The window's remembered choices."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self._s = store if store is not None else qsettings()
+
+    def _json(self, key: str) -> dict[str, Any]:
+        raw = self._s.value(key, "")
+        if not raw:
+            return {}
+        try:
+            value = json.loads(str(raw))
+        except ValueError:
+            log.warning("setting %s is not valid JSON; ignored", key)
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def _set_json(self, key: str, value: dict[str, Any]) -> None:
+        self._s.setValue(key, json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+    @property
+    def clinic(self) -> dict[str, Any]:
+        return self._json("consultation/clinic")
+
+    @clinic.setter
+    def clinic(self, value: dict[str, Any]) -> None:
+        self._set_json("consultation/clinic", value)
+
+    @property
+    def practitioner(self) -> dict[str, Any]:
+        return self._json("consultation/practitioner")
+
+    @practitioner.setter
+    def practitioner(self, value: dict[str, Any]) -> None:
+        self._set_json("consultation/practitioner", value)
+
+    @property
+    def paper(self) -> str:
+        value = str(self._s.value("pack/paper", "a4")).lower()
+        return value if value in PAPERS else "a4"
+
+    @paper.setter
+    def paper(self, value: str) -> None:
+        if value not in PAPERS:
+            raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
+        self._s.setValue("pack/paper", value)
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        value = self._s.value("window/geometry")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    @geometry.setter
+    def geometry(self, value: QByteArray) -> None:
+        self._s.setValue("window/geometry", value)
+
+    @property
+    def recent_files(self) -> list[str]:
+        raw = self._s.value("files/recent", "")
+        try:
+            value = json.loads(str(raw)) if raw else []
+        except ValueError:
+            return []
+        return [str(v) for v in value][:8] if isinstance(value, list) else []
+
+    def add_recent_file(self, path: str) -> None:
+        files = [path] + [f for f in self.recent_files if f != path]
+        self._s.setValue("files/recent", json.dumps(files[:8]))
+
+    def sync(self) -> None:
+        self._s.sync()

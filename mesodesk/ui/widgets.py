@@ -1,0 +1,196 @@
+"""Small building blocks shared by the step pages.
+
+Every input gets an accessible name equal to its visible label (the label's
+text without the mnemonic ampersand or a trailing colon); every button's
+accessible name is its text. Layouts only, no fixed pixel sizes, so the pages
+read at 200 % scaling and in light or dark palettes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Iterable, Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QFormLayout, QFrame, QLabel,
+                               QPushButton, QRadioButton, QScrollArea, QSizePolicy, QVBoxLayout,
+                               QWidget)
+
+from mesodesk.catalogue.model import Catalogue
+from mesodesk.rules import Finding
+from mesodesk.ui.flow import FlowState
+
+SEVERITY_WORDS = {"block": "Block", "warn": "Warning", "info": "Note"}
+SEVERITY_MARKS = {"block": "\u26d4", "warn": "\u26a0", "info": "\u2139"}
+
+
+def plain(text: str) -> str:
+    """A visible label as a screen reader should say it: no mnemonic, no colon."""
+    text = re.sub(r"&(&?)", lambda m: "&" if m.group(1) else "", text)
+    return text.strip().rstrip(":").strip()
+
+
+def button(text: str, parent: QWidget | None = None) -> QPushButton:
+    b = QPushButton(text, parent)
+    b.setAccessibleName(plain(text))
+    return b
+
+
+def checkbox(text: str, parent: QWidget | None = None) -> QCheckBox:
+    b = QCheckBox(text, parent)
+    b.setAccessibleName(plain(text))
+    return b
+
+
+def radio(text: str, parent: QWidget | None = None) -> QRadioButton:
+    b = QRadioButton(text, parent)
+    b.setAccessibleName(plain(text))
+    return b
+
+
+def name_button(b: QAbstractButton) -> QAbstractButton:
+    b.setAccessibleName(plain(b.text()))
+    return b
+
+
+def add_row(form: QFormLayout, text: str, field: QWidget) -> QLabel:
+    """A labelled row: the label is the field's buddy (mnemonic) and its name."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    field.setAccessibleName(plain(text))
+    form.addRow(label, field)
+    return label
+
+
+def labelled(text: str, field: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(field)
+    field.setAccessibleName(plain(text))
+    return label
+
+
+def heading(text: str, level: int = 1) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * (1.45 if level == 1 else 1.15))
+    label.setFont(font)
+    label.setWordWrap(True)
+    label.setAccessibleName(text)
+    return label
+
+
+def note(text: str = "", rich: bool = False) -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    label.setText(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return label
+
+
+def sources_text(keys: Sequence[str], catalogue: Catalogue | None = None) -> str:
+    if not keys:
+        return ""
+    return "Source: " + ", ".join(keys)
+
+
+def finding_html(f: Finding) -> str:
+    word = SEVERITY_WORDS[f.severity]
+    extra = ""
+    if f.severity == "block":
+        extra = " Can be overridden with a written reason." if f.overridable else \
+            " Cannot be overridden."
+    return (f"<b>{SEVERITY_MARKS[f.severity]} {word}:</b> {html.escape(f.message)}"
+            f"<br/><small>{html.escape(sources_text(f.source))}.{extra}</small>")
+
+
+class FindingsNote(QFrame):
+    """The findings that concern the step on screen, shown inline under it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = note(rich=True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        self.setVisible(False)
+
+    def show_findings(self, findings: Iterable[Finding]) -> None:
+        items = list(findings)
+        self.setVisible(bool(items))
+        self.label.setText("<br/><br/>".join(finding_html(f) for f in items))
+
+    def text(self) -> str:
+        return self.label.text()
+
+
+class StepPage(QWidget):
+    """One step of the consultation. Subclasses build their fields in
+    ``build()``, fill them from the shared state in ``load()`` and write the
+    user's changes into ``state.data`` before emitting ``edited``."""
+
+    step_id = ""
+    title = ""
+    edited = Signal()
+
+    def __init__(self, state: FlowState, catalogue: Catalogue,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.catalogue = catalogue
+        self._loading = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        self.body = QVBoxLayout(body)
+        self.body.addWidget(heading(self.title))
+        self.scroll.setWidget(body)
+        outer.addWidget(self.scroll, 1)
+        self.findings_note = FindingsNote(self)
+        outer.addWidget(self.findings_note)
+        self.build()
+        self.body.addStretch(1)
+
+    # to be provided by subclasses
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def load(self) -> None:
+        """Show ``self.state.data`` in the fields (never while the user types)."""
+
+    def entered(self) -> None:
+        """Called each time the page comes on screen."""
+
+    def show_findings(self, findings: list[Finding]) -> None:
+        self.findings_note.show_findings(findings)
+
+    # helpers
+    def set_state(self, state: FlowState) -> None:
+        self.state = state
+        self._loading = True
+        try:
+            self.load()
+        finally:
+            self._loading = False
+
+    def changed(self) -> None:
+        if not self._loading:
+            self.edited.emit()
+
+    @property
+    def data(self) -> dict:
+        return self.state.data
+
+    def section(self, key: str) -> dict:
+        value = self.state.data.get(key)
+        if not isinstance(value, dict):
+            value = {}
+            self.state.data[key] = value
+        return value

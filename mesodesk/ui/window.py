@@ -1,0 +1,849 @@
+"""The main window: a start screen, then the consultation as a list of steps
+beside the step on screen and the live findings.
+
+The window only wires things together. The flow (which step is complete,
+which may be entered) is :mod:`mesodesk.ui.flow`; findings come from
+:mod:`mesodesk.rules`; the pack from :mod:`mesodesk.pack`, built on the thread
+pool; records from :mod:`mesodesk.storage`, opened after the first paint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
+from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDesktopServices, QFont,
+                           QKeySequence, QPageSize)
+from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from mesodesk.catalogue.model import Catalogue
+from mesodesk.rules import Finding
+from mesodesk.ui import flow
+from mesodesk.ui.settings import Settings
+from mesodesk.ui.widgets import (SEVERITY_MARKS, SEVERITY_WORDS, StepPage, button, heading,
+                                 note, sources_text)
+
+log = logging.getLogger(__name__)
+
+STATUS_MARKS = {"done": "\u2713", "todo": "\u25cb", "warn": "\u26a0", "block": "\u26d4"}
+STATUS_WORDS = {"done": "complete", "todo": "to do", "warn": "has warnings",
+                "block": "blocked"}
+
+
+class FindingsPanel(QWidget):
+    """Every finding, live, with its source; activating one jumps to its step."""
+
+    def __init__(self, jump: Callable[[str], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(heading("Findings", level=2))
+        self.summary = note("Findings appear here as you answer.")
+        layout.addWidget(self.summary)
+        self.list = QListWidget()
+        self.list.setAccessibleName("Findings")
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
+        self.list.setAlternatingRowColors(True)
+        layout.addWidget(self.list, 1)
+        self._jump = jump
+        self.list.itemActivated.connect(self._activated)
+        self.list.itemClicked.connect(self._activated)
+        self.findings: list[Finding] = []
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        self._jump(flow.step_for_path(str(item.data(Qt.ItemDataRole.UserRole))))
+
+    def show_findings(self, findings: list[Finding], open_rules: set[str],
+                      error: str = "") -> None:
+        self.findings = findings
+        self.list.clear()
+        if error:
+            self.summary.setText(error)
+            return
+        blocks = sum(1 for f in findings if f.severity == "block")
+        warns = sum(1 for f in findings if f.severity == "warn")
+        self.summary.setText(f"{blocks} block{'s' if blocks != 1 else ''}, "
+                             f"{warns} warning{'s' if warns != 1 else ''}. "
+                             "Select one to go to its step." if findings
+                             else "No findings so far.")
+        for f in findings:
+            state = "" if f.rule in open_rules or f.severity == "info" else " (resolved)"
+            text = (f"{SEVERITY_MARKS[f.severity]} {SEVERITY_WORDS[f.severity]}{state}: "
+                    f"{f.message}\n{sources_text(f.source)}")
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, f.path)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ". "))
+            item.setToolTip(f"Go to {flow.step(flow.step_for_path(f.path)).title}")
+            if state:
+                font = QFont(item.font())
+                font.setItalic(True)
+                item.setFont(font)
+            self.list.addItem(item)
+
+
+class StartPage(QWidget):
+    """New consultation, resume a draft, open a file, and the records."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__()
+        self.window_ = window
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("mesodesk"))
+        layout.addWidget(note("A consultation aid for mesotherapy: screening, safety checks "
+                              "and a sourced consent pack for the patient to read and sign."))
+        row = QHBoxLayout()
+        self.new = button("Start a &new consultation")
+        self.open = button("&Open a consultation file\u2026")
+        row.addWidget(self.new)
+        row.addWidget(self.open)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.drafts_box = QGroupBox("Unfinished consultations")
+        self.drafts_box.setAccessibleName("Unfinished consultations")
+        self.drafts_layout = QVBoxLayout(self.drafts_box)
+        self.drafts_note = note("Opening the records\u2026")
+        self.drafts_layout.addWidget(self.drafts_note)
+        layout.addWidget(self.drafts_box)
+        self.records_box = QGroupBox("Records")
+        self.records_box.setAccessibleName("Records")
+        self.records_layout = QVBoxLayout(self.records_box)
+        layout.addWidget(self.records_box, 1)
+        self.records_box.hide()
+        self.resume_buttons: list[Any] = []
+        self.new.clicked.connect(window.new_consultation)
+        self.open.clicked.connect(window.open_file_dialog)
+
+    def show_drafts(self, drafts: list[Any] | None, error: str = "") -> None:
+        for b in self.resume_buttons:
+            b.setParent(None)
+            b.deleteLater()
+        self.resume_buttons = []
+        if drafts is None:
+            self.drafts_note.setText(error or "Records are not available.")
+            return
+        self.drafts_note.setText("None: every consultation so far is finished."
+                                 if not drafts else "Pick up where you left off:")
+        for d in drafts[:8]:
+            name = d.patient_name or "an unnamed patient"
+            b = button(f"Resume draft for {name}")
+            when = d.updated_at.strftime("%d %b %Y %H:%M") if d.updated_at else ""
+            step_title = flow.step(d.step).title if d.step in flow.STEP_IDS else d.step
+            b.setToolTip(f"Last edited {when}; at step {step_title}")
+            b.clicked.connect(lambda _c=False, i=d.id: self.window_.resume_draft(i))
+            self.drafts_layout.addWidget(b)
+            self.resume_buttons.append(b)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store_factory: Callable[[], Any] | None | bool = True,
+                 settings: Settings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("mesodesk")
+        self.settings = settings or Settings()
+        self._store_factory = store_factory
+        self.store: Any = None
+        self.autosaver: Any = None
+        self.records_view: QWidget | None = None
+        self.catalogue: Catalogue | None = None
+        self.state: flow.FlowState | None = None
+        self.step_id = "clinic"
+        self.findings: list[Finding] = []
+        self.findings_error = ""
+        self.pages: dict[str, StepPage] = {}
+        self.pack_cache: dict[str, bytes] = {}
+        self.final_pdf: bytes = b""
+        self.saved_path: str = ""
+        self.last_alert: QMessageBox | None = None
+        self._ops: list[Any] = []
+
+        self.stack = QStackedWidget()
+        self.start = StartPage(self)
+        self.stack.addWidget(self.start)
+        self.consultation: QWidget | None = None
+        self.setCentralWidget(self.stack)
+        self._menus()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(60)
+        self._refresh_timer.timeout.connect(self.refresh)
+        geometry = self.settings.geometry
+        if geometry is None or not self.restoreGeometry(geometry):
+            font_h = self.fontMetrics().height()
+            self.resize(font_h * 80, font_h * 52)
+        self.statusBar().showMessage("Ready")
+        QTimer.singleShot(0, self._open_records)
+
+    # --- menus ----------------------------------------------------------------------------
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+
+        def action(text: str, slot: Callable[[], Any], keys: Any = None) -> QAction:
+            a = QAction(text, self)
+            if keys is not None:
+                a.setShortcut(QKeySequence(keys))
+            a.triggered.connect(lambda _checked=False: slot())
+            file_menu.addAction(a)
+            return a
+
+        action("&New consultation", self.new_consultation, QKeySequence.StandardKey.New)
+        action("&Open\u2026", self.open_file_dialog, QKeySequence.StandardKey.Open)
+        self.save_action = action("&Save draft", self.save_draft, QKeySequence.StandardKey.Save)
+        action("Save consultation &as\u2026", self.save_as_dialog, "Ctrl+Shift+S")
+        file_menu.addSeparator()
+        paper = file_menu.addMenu("&Paper size")
+        group = QActionGroup(self)
+        self.paper_actions: dict[str, QAction] = {}
+        for key, text in (("a4", "A&4"), ("letter", "&Letter")):
+            a = QAction(text, self, checkable=True)
+            a.setChecked(self.settings.paper == key)
+            a.triggered.connect(lambda _c=False, k=key: self.set_paper(k))
+            group.addAction(a)
+            paper.addAction(a)
+            self.paper_actions[key] = a
+        file_menu.addSeparator()
+        action("&Start screen", self.show_start)
+        action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+    def set_paper(self, paper: str) -> None:
+        self.settings.paper = paper
+        self.pack_cache.clear()
+        self.statusBar().showMessage(f"Packs will be printed on {paper.upper()} paper", 4000)
+
+    # --- records (opened after the first paint) -------------------------------------------
+    def _open_records(self) -> None:
+        if self._store_factory is None or self._store_factory is False:
+            self.start.show_drafts(None, "Records are switched off.")
+            return
+        try:
+            if callable(self._store_factory):
+                self.store = self._store_factory()
+            else:
+                from mesodesk.storage import open_store
+
+                self.store = open_store()
+        except Exception as exc:  # the window works without records
+            log.warning("records unavailable: %s", exc)
+            self.store = None
+            self.start.show_drafts(None, f"Records are not available: {exc}")
+            self.statusBar().showMessage("Records are not available; drafts are not saved.")
+            return
+        try:
+            from mesodesk.ui.autosave import Autosaver
+
+            self.autosaver = Autosaver(lambda: self.store, self.practitioner_name(), self)
+            self.autosaver.failed.connect(
+                lambda msg: self.statusBar().showMessage(f"Draft not saved: {msg}"))
+            self.autosaver.saved.connect(
+                lambda _id: self.statusBar().showMessage("Draft saved", 2000))
+        except ImportError as exc:
+            log.warning("autosave unavailable: %s", exc)
+        try:
+            from mesodesk.ui.records import RecordsView
+
+            self.records_view = RecordsView(self.store, self.start)
+            self.records_view.openDraft.connect(self.resume_draft)
+            self.records_view.openSigned.connect(self.view_signed)
+            self.records_view.newVersion.connect(self.new_version)
+            self.start.records_layout.addWidget(self.records_view)
+            self.start.records_box.show()
+        except ImportError as exc:
+            log.warning("records view unavailable: %s", exc)
+        self.refresh_drafts()
+
+    def refresh_drafts(self) -> None:
+        if self.store is None:
+            return
+        try:
+            self.start.show_drafts(self.store.drafts())
+        except Exception as exc:
+            log.warning("drafts unavailable: %s", exc)
+            self.start.show_drafts(None, f"Drafts could not be listed: {exc}")
+
+    def event_(self, kind: str, detail: dict | None = None) -> None:
+        """An audit event; failures are shown, never raised."""
+        if self.store is None:
+            return
+        try:
+            self.store.record_event(kind, self.practitioner_name(),
+                                    self.state.consultation_id if self.state else None,
+                                    detail)
+        except Exception as exc:
+            log.warning("audit event %s not recorded: %s", kind, exc)
+            self.statusBar().showMessage(f"Audit event not recorded: {exc}")
+
+    def practitioner_name(self) -> str:
+        if self.state is not None:
+            return str((self.state.data.get("practitioner") or {}).get("name", ""))
+        return str(self.settings.practitioner.get("name", ""))
+
+    # --- the consultation view (built on first use) -----------------------------------------
+    def _ensure_consultation_view(self) -> bool:
+        if self.consultation is not None:
+            return True
+        from mesodesk.catalogue import CatalogueError, default_catalogue
+
+        try:
+            self.catalogue = default_catalogue()
+        except CatalogueError as exc:
+            self.alert(f"The clinical catalogue cannot be used: {exc}")
+            return False
+        from mesodesk.ui.ceremony import ConsentPage, DonePage, PackPage, ReviewPage, SignPage
+        from mesodesk.ui.pages import (ClinicPage, DeliveryPage, FormulationPage,
+                                       IndicationPage, PatientPage, PlanPage, ScreeningPage)
+
+        self.state = flow.FlowState(flow.new_data(dt.date.today()))
+        view = QWidget()
+        outer = QHBoxLayout(view)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        outer.addWidget(splitter)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.step_list = QListWidget()
+        self.step_list.setAccessibleName("Steps")
+        steps_label = QLabel("S&teps")
+        steps_label.setBuddy(self.step_list)
+        left_layout.addWidget(steps_label)
+        left_layout.addWidget(self.step_list, 1)
+        for s in flow.STEPS:
+            item = QListWidgetItem(s.title)
+            item.setData(Qt.ItemDataRole.UserRole, s.id)
+            self.step_list.addItem(item)
+        self.step_list.itemClicked.connect(
+            lambda item: self.go(str(item.data(Qt.ItemDataRole.UserRole))))
+        self.step_list.itemActivated.connect(
+            lambda item: self.go(str(item.data(Qt.ItemDataRole.UserRole))))
+        splitter.addWidget(left)
+
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        self.page_stack = QStackedWidget()
+        classes = [ClinicPage, PatientPage, ScreeningPage, IndicationPage, DeliveryPage,
+                   FormulationPage, PlanPage, ReviewPage, ConsentPage, PackPage, SignPage,
+                   DonePage]
+        assert [c.step_id for c in classes] == list(flow.STEP_IDS)
+        for cls in classes:
+            page = cls(self.state, self.catalogue)
+            page.edited.connect(self.edited)
+            self.pages[cls.step_id] = page
+            self.page_stack.addWidget(page)
+        middle_layout.addWidget(self.page_stack, 1)
+        nav = QHBoxLayout()
+        self.position = QLabel()
+        self.back = button("&Back")
+        self.next = button("&Next")
+        self.next.setDefault(True)
+        nav.addWidget(self.position, 1)
+        nav.addWidget(self.back)
+        nav.addWidget(self.next)
+        middle_layout.addLayout(nav)
+        self.back.clicked.connect(self.go_back)
+        self.next.clicked.connect(self.go_next)
+        splitter.addWidget(middle)
+
+        self.findings_panel = FindingsPanel(self.go)
+        splitter.addWidget(self.findings_panel)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 1)
+        h = self.fontMetrics().height()
+        splitter.setSizes([h * 13, h * 44, h * 20])
+
+        pack: PackPage = self.pages["pack"]  # type: ignore[assignment]
+        pack.sign_requested.connect(lambda: self.go("sign"))
+        pack.print_requested.connect(self.print_for_wet_ink)
+        pack.retry_requested.connect(self.build_preview)
+        sign: SignPage = self.pages["sign"]  # type: ignore[assignment]
+        sign.finish_requested.connect(self.sign_and_finish)
+        done: DonePage = self.pages["done"]  # type: ignore[assignment]
+        done.save_requested.connect(self.save_pdf_dialog)
+        done.print_requested.connect(self.print_final)
+        done.folder_requested.connect(self.open_folder)
+        done.new_requested.connect(self.new_consultation)
+        self.consultation = view
+        self.stack.addWidget(view)
+        return True
+
+    # --- starting, resuming, opening --------------------------------------------------------
+    def _begin(self, data: dict, step_id: str | None = None, draft_id: str | None = None,
+               consultation_id: str | None = None) -> None:
+        if not self._ensure_consultation_view():
+            return
+        assert self.catalogue is not None
+        if self.autosaver is not None:
+            self.autosaver.close()  # the previous consultation's last edit, saved and done
+            self.autosaver.draft_id = draft_id
+        self.state = flow.FlowState(data, consultation_id=consultation_id)
+        self.pack_cache.clear()
+        self.final_pdf = b""
+        self.saved_path = ""
+        for page in self.pages.values():
+            page.set_state(self.state)
+        self.stack.setCurrentWidget(self.consultation)
+        self.refresh()
+        target = step_id if step_id in flow.STEP_IDS else None
+        if target is None or not flow.can_enter(target, self.state, self.catalogue):
+            target = flow.first_incomplete(self.state, self.catalogue)
+            if not flow.can_enter(target, self.state, self.catalogue):
+                target = "review"
+        self.go(target, force=True)
+
+    def new_consultation(self) -> None:
+        self._begin(flow.new_data(dt.date.today(), self.settings.clinic,
+                                  self.settings.practitioner), "clinic")
+        if self.state is not None and flow.step("clinic").complete(self.state, self.catalogue):
+            self.go("patient")
+
+    def resume_draft(self, draft_id: str) -> None:
+        if self.store is None:
+            return
+        try:
+            draft = self.store.load_draft(draft_id)
+        except Exception as exc:
+            self.alert(f"The draft could not be opened: {exc}")
+            return
+        data = draft.data if isinstance(draft.data, dict) else {}
+        self._begin(data, draft.step, draft_id=draft.id)
+
+    def new_version(self, consultation_id: str) -> None:
+        if self.store is None:
+            return
+        try:
+            draft_id = self.store.new_version(consultation_id, self.practitioner_name())
+        except Exception as exc:
+            self.alert(f"A new version could not be started: {exc}")
+            return
+        self.resume_draft(draft_id)
+
+    def view_signed(self, consultation_id: str) -> None:
+        from mesodesk.ui.preview import PdfPreview
+
+        try:
+            signed = self.store.signed(consultation_id)
+        except Exception as exc:
+            self.alert(f"The signed pack could not be opened: {exc}")
+            return
+        preview = PdfPreview()
+        preview.setWindowTitle("Signed pack (read-only)")
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        try:
+            preview.show_pdf(signed.pdf)
+        except Exception as exc:
+            self.alert(f"The signed pack could not be shown: {exc}")
+            return
+        h = self.fontMetrics().height()
+        preview.resize(h * 50, h * 60)
+        preview.show()
+        self._viewer = preview
+        self.event_("viewed", {"consultation": consultation_id})
+
+    def open_file(self, path: str) -> bool:
+        """Load a consultation file into the wizard; faults are one-line messages."""
+        from mesodesk.catalogue import CatalogueError, check_references, default_catalogue
+        from mesodesk.domain import ConsultationError, load, to_data
+
+        try:
+            consultation = load(path)
+            catalogue = default_catalogue()
+        except ConsultationError as exc:
+            self.alert(exc.sentence())
+            return False
+        except CatalogueError as exc:
+            self.alert(str(exc))
+            return False
+        problems = check_references(consultation, catalogue)
+        if problems:
+            self.alert(ConsultationError(problems, path).sentence())
+            return False
+        self.settings.add_recent_file(os.path.abspath(path))
+        self._begin(to_data(consultation), "review")
+        self.statusBar().showMessage(f"Opened {os.path.basename(path)}", 4000)
+        return True
+
+    def open_file_dialog(self) -> None:
+        path = self.choose_open_path()
+        if path:
+            self.open_file(path)
+
+    def choose_open_path(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a consultation file", "",
+                                              "Consultation files (*.json);;All files (*)")
+        return path
+
+    def choose_save_path(self, title: str, suggested: str, filter_: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, title, suggested, filter_)
+        return path
+
+    def choose_printer(self) -> Any:
+        """A printer chosen in the print dialog, or None if cancelled."""
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setPageSize(QPageSize(QPageSize.PageSizeId.Letter if self.settings.paper ==
+                                      "letter" else QPageSize.PageSizeId.A4))
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print the pack")
+        return printer if dialog.exec() == QPrintDialog.DialogCode.Accepted else None
+
+    def alert(self, message: str) -> None:
+        """A one-line message box that does not block (tests read last_alert)."""
+        log.info("alert shown")
+        box = QMessageBox(QMessageBox.Icon.Warning, "mesodesk", message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.last_alert = box
+
+    def show_start(self) -> None:
+        if self.autosaver is not None:
+            self.autosaver.flush()
+        self.refresh_drafts()
+        self.stack.setCurrentWidget(self.start)
+
+    # --- editing ----------------------------------------------------------------------------
+    def edited(self) -> None:
+        if self.state is None or self.state.finished:
+            return
+        if self.step_id == "clinic":
+            self.settings.clinic = dict(self.state.data.get("clinic") or {})
+            self.settings.practitioner = dict(self.state.data.get("practitioner") or {})
+        if self.autosaver is not None:
+            self.autosaver.practitioner = self.practitioner_name()
+            self.autosaver.schedule(self.state.data, self.step_id)
+        self._refresh_timer.start()
+
+    def refresh(self) -> None:
+        """Recompute findings and every step's status from the partial consultation."""
+        if self.state is None or self.catalogue is None or self.consultation is None:
+            return
+        self._refresh_timer.stop()
+        try:
+            self.findings = flow.live_findings(self.state, self.catalogue)
+            self.findings_error = ""
+        except Exception as exc:  # never a traceback in the window
+            log.exception("findings could not be computed")
+            self.findings = []
+            self.findings_error = f"Findings could not be computed: {exc}"
+        open_rules = {f.rule for f in flow.outstanding(self.state, self.findings)}
+        self.findings_panel.show_findings(self.findings, open_rules, self.findings_error)
+        for step_id, page in self.pages.items():
+            page.show_findings([f for f in self.findings
+                                if flow.step_for_path(f.path) == step_id]
+                               if step_id != "review" else self.findings)
+        for i, view in enumerate(flow.views(self.state, self.catalogue, self.findings)):
+            item = self.step_list.item(i)
+            current = view.id == self.step_id
+            item.setText(f"{STATUS_MARKS[view.status]}  {view.title}")
+            words = STATUS_WORDS[view.status] + ("" if view.reachable else ", locked")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                         f"{view.title}: {words}{', current step' if current else ''}")
+            item.setToolTip(words.capitalize())
+            flags = Qt.ItemFlag.ItemIsSelectable
+            if view.reachable:
+                flags |= Qt.ItemFlag.ItemIsEnabled
+            item.setFlags(flags)
+            font = QFont(item.font())
+            font.setBold(current)
+            item.setFont(font)
+        self._update_nav()
+
+    def _update_nav(self) -> None:
+        assert self.state is not None and self.catalogue is not None
+        i = flow.index(self.step_id)
+        self.position.setText(f"Step {i + 1} of {len(flow.STEPS)}: "
+                              f"{flow.step(self.step_id).title}")
+        prev_step, next_step = flow.previous_step(self.step_id), flow.next_step(self.step_id)
+        self.back.setEnabled(prev_step is not None and not self.state.finished)
+        can_next = next_step is not None and flow.can_enter(next_step, self.state,
+                                                            self.catalogue)
+        if next_step in ("sign", "done"):
+            can_next = False  # reached only by the page's own buttons
+        self.next.setEnabled(can_next)
+        if next_step == "consent" and not can_next:
+            self.next.setToolTip("Consent opens once the plan is complete and every finding "
+                                 "is resolved.")
+        else:
+            self.next.setToolTip("")
+        self.step_list.setCurrentRow(i)
+
+    # --- moving between steps ---------------------------------------------------------------
+    def go(self, step_id: str, force: bool = False) -> bool:
+        if self.state is None or self.catalogue is None:
+            return False
+        if not force and not flow.can_enter(step_id, self.state, self.catalogue):
+            self.statusBar().showMessage(
+                f"{flow.step(step_id).title} is locked until the steps before it are complete "
+                "and every finding is resolved.", 5000)
+            self.step_list.setCurrentRow(flow.index(self.step_id))
+            return False
+        if self.step_id == "clinic" and step_id != "clinic":
+            self.settings.clinic = dict(self.state.data.get("clinic") or {})
+            self.settings.practitioner = dict(self.state.data.get("practitioner") or {})
+        self.step_id = step_id
+        page = self.pages[step_id]
+        self.page_stack.setCurrentWidget(page)
+        page.entered()
+        self.refresh()
+        if step_id == "pack":
+            self.build_preview()
+        page.scroll.verticalScrollBar().setValue(0)
+        return True
+
+    def go_next(self) -> None:
+        next_step = flow.next_step(self.step_id)
+        if next_step is not None:
+            self.go(next_step)
+
+    def go_back(self) -> None:
+        prev_step = flow.previous_step(self.step_id)
+        if prev_step is not None:
+            self.go(prev_step)
+
+    # --- the pack -----------------------------------------------------------------------------
+    def _run(self, fn: Callable[[], Any], success: Callable[[Any], None],
+             failure: Callable[[BaseException], None]) -> None:
+        from mesodesk.ui.ops import BackgroundOp
+
+        op = BackgroundOp(self, fn).success(success).failure(failure)
+        self._ops.append(op)
+        op.finished.connect(lambda: self._ops.remove(op))
+        op.run()
+
+    def build_preview(self) -> None:
+        """Build the unsigned pack off the GUI thread and show it to the patient."""
+        assert self.state is not None and self.catalogue is not None
+        page = self.pages["pack"]
+        consultation = flow.to_consultation(flow.unsigned(self.state.data), self.catalogue)
+        if consultation is None:
+            page.failed("the consultation is not complete.")  # type: ignore[attr-defined]
+            return
+        from mesodesk.domain import fingerprint
+
+        fp = fingerprint(consultation)
+        cached = self.pack_cache.get(fp)
+        if cached is not None:
+            self._preview_ready(fp, cached)
+            return
+        page.building()  # type: ignore[attr-defined]
+        self.statusBar().showMessage("Preparing the pack\u2026")
+        catalogue, paper = self.catalogue, self.settings.paper
+
+        def work() -> bytes:
+            from mesodesk.pack import build_pack
+
+            return build_pack(consultation, catalogue, paper=paper)
+
+        self._run(work, lambda pdf: self._preview_ready(fp, pdf), self._preview_failed)
+
+    def _preview_ready(self, fp: str, pdf: bytes) -> None:
+        assert self.state is not None
+        self.pack_cache[fp] = pdf
+        page = self.pages["pack"]
+        try:
+            page.built(pdf)  # type: ignore[attr-defined]
+        except Exception as exc:
+            page.failed(str(exc))  # type: ignore[attr-defined]
+            return
+        if self.state.pack_viewed != fp:
+            self.state.pack_viewed = fp
+            self.event_("viewed", {"fingerprint": fp})
+        self.statusBar().showMessage("The pack is on screen for the patient to read.", 4000)
+        self.refresh()
+
+    def _preview_failed(self, exc: BaseException) -> None:
+        log.error("pack build failed: %s", exc, exc_info=exc)
+        self.pages["pack"].failed(_sentence(exc))  # type: ignore[attr-defined]
+        self.statusBar().showMessage("The pack could not be built.")
+
+    def _finish(self, consultation: Any, pdf: bytes, wet_ink: bool) -> None:
+        """Store the pack (signed on screen, or printed for wet ink) and show Done."""
+        assert self.state is not None and self.catalogue is not None
+        from mesodesk.domain import fingerprint
+
+        if self.autosaver is not None:
+            self.autosaver.flush()
+        draft_id = self.autosaver.draft_id if self.autosaver is not None else None
+        store, practitioner = self.store, self.practitioner_name()
+        fp = fingerprint(consultation)
+        sign_page = self.pages["sign"]
+        sign_page.working(True)  # type: ignore[attr-defined]
+
+        def work() -> tuple[bytes, str | None]:
+            from mesodesk.pack import build_pack
+
+            out = pdf or build_pack(consultation, self.catalogue, paper=self.settings.paper)
+            cid = None
+            if store is not None:
+                cid = store.sign(draft_id, consultation, out, fp, practitioner)
+            return out, cid
+
+        def done(result: tuple[bytes, str | None]) -> None:
+            assert self.state is not None
+            out, cid = result
+            sign_page.working(False)  # type: ignore[attr-defined]
+            self.final_pdf = out
+            self.state.finished = True
+            self.state.wet_ink = wet_ink
+            self.state.consultation_id = cid
+            if self.autosaver is not None:
+                self.autosaver.draft_id = None
+            for o in consultation.consent.overrides:
+                self.event_("overridden", {"rule": o.rule})
+            self.pages["done"].finished(not wet_ink, fp, cid is not None)  # type: ignore
+            self.go("done", force=True)
+            self.refresh_drafts()
+
+        def failed(exc: BaseException) -> None:
+            log.error("signing failed: %s", exc, exc_info=exc)
+            sign_page.working(False, f"The pack was not stored: {_sentence(exc)}")  # type: ignore
+            self.alert(f"The pack was not stored: {_sentence(exc)}")
+
+        self._run(work, done, failed)
+
+    def sign_and_finish(self) -> None:
+        assert self.state is not None and self.catalogue is not None
+        sign_page = self.pages["sign"]
+        if not sign_page.ready():  # type: ignore[attr-defined]
+            return
+        signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        consent = self.state.data.setdefault("consent", {})
+        consent["signatures"] = sign_page.signatures(signed_at)  # type: ignore[attr-defined]
+        consultation = flow.to_consultation(self.state.data, self.catalogue)
+        if consultation is None:
+            _c, problems = flow.build_consultation(self.state.data, self.catalogue)
+            self.alert(f"The consultation cannot be signed: {problems[0] if problems else '?'}")
+            return
+        self._finish(consultation, b"", wet_ink=False)
+
+    def print_for_wet_ink(self) -> None:
+        assert self.state is not None and self.catalogue is not None
+        pdf = self.pages["pack"].preview.pdf  # type: ignore[attr-defined]
+        consultation = flow.to_consultation(flow.unsigned(self.state.data), self.catalogue)
+        if not pdf or consultation is None:
+            return
+        if not self.print_pdf(pdf):
+            return
+        self.state.data.setdefault("consent", {})["signatures"] = []
+        self._finish(consultation, pdf, wet_ink=True)
+
+    def print_pdf(self, pdf: bytes) -> bool:
+        from mesodesk.ui.preview import PdfError, load_document, print_document
+
+        printer = self.choose_printer()
+        if printer is None:
+            return False
+        try:
+            document, buffer = load_document(pdf, self)
+            pages = print_document(document, printer)
+        except PdfError as exc:
+            self.alert(f"The pack was not printed: {exc}")
+            return False
+        document.deleteLater()
+        buffer.deleteLater()
+        self.event_("printed", {"pages": pages})
+        self.statusBar().showMessage(f"Sent {pages} pages to the printer.", 4000)
+        return True
+
+    def print_final(self) -> None:
+        if self.final_pdf:
+            self.print_pdf(self.final_pdf)
+
+    def save_pdf_dialog(self) -> None:
+        if not self.final_pdf or self.state is None:
+            return
+        name = str((self.state.data.get("patient") or {}).get("name", "patient"))
+        safe = "".join(ch if ch.isalnum() else "-" for ch in name).strip("-") or "patient"
+        suggested = str(Path.home() / f"mesodesk-{safe}-{self.state.data.get('date', '')}.pdf")
+        path = self.choose_save_path("Save the pack", suggested, "PDF files (*.pdf)")
+        if path:
+            self.save_pdf(path)
+
+    def save_pdf(self, path: str) -> bool:
+        from mesodesk.domain.files import atomic_write
+
+        try:
+            atomic_write(Path(path), self.final_pdf)
+        except OSError as exc:
+            self.alert(f"The pack was not saved to {path}: {exc.strerror or exc}")
+            return False
+        self.saved_path = path
+        self.pages["done"].saved(path)  # type: ignore[attr-defined]
+        self.event_("exported", {"file": os.path.basename(path)})
+        self.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
+        return True
+
+    def open_folder(self) -> None:
+        if self.saved_path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.saved_path).parent)))
+
+    # --- saving the consultation ------------------------------------------------------------
+    def save_draft(self) -> None:
+        if self.state is None:
+            return
+        if self.autosaver is not None and not self.state.finished:
+            self.autosaver.schedule(self.state.data, self.step_id)
+            self.autosaver.flush()
+            self.statusBar().showMessage("Draft saved", 3000)
+        else:
+            self.save_as_dialog()
+
+    def save_as_dialog(self) -> None:
+        if self.state is None or self.catalogue is None:
+            return
+        consultation, problems = flow.build_consultation(self.state.data, self.catalogue)
+        if consultation is None:
+            self.alert("The consultation is not complete yet, so it cannot be saved as a "
+                       f"file ({problems[0] if problems else 'incomplete'}). Drafts are "
+                       "saved automatically.")
+            return
+        path = self.choose_save_path("Save the consultation", "consultation.json",
+                                     "Consultation files (*.json)")
+        if path:
+            self.save_as(path)
+
+    def save_as(self, path: str) -> bool:
+        from mesodesk.domain import save
+
+        assert self.state is not None and self.catalogue is not None
+        consultation = flow.to_consultation(self.state.data, self.catalogue)
+        if consultation is None:
+            return False
+        try:
+            save(consultation, path)
+        except OSError as exc:
+            self.alert(f"The consultation was not saved to {path}: {exc.strerror or exc}")
+            return False
+        self.settings.add_recent_file(os.path.abspath(path))
+        self.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
+        return True
+
+    # --- closing --------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.autosaver is not None:
+            try:
+                self.autosaver.close()
+            except Exception as exc:
+                log.warning("last draft not saved: %s", exc)
+        self.settings.geometry = QByteArray(self.saveGeometry())
+        self.settings.sync()
+        if self.store is not None:
+            try:
+                self.store.close()
+            except Exception as exc:
+                log.warning("records not closed cleanly: %s", exc)
+            self.store = None
+        super().closeEvent(event)
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
