@@ -1,0 +1,42 @@
+"""``mesodesk backup OUT [--database URL] [--force]``: copy the records to a file.
+
+Uses SQLite's online backup API, so it is safe while the window is open. For a
+PostgreSQL server, prints how to use pg_dump instead and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mesodesk.commands.common import fail
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out", metavar="OUT", help="the backup file to write")
+    parser.add_argument("--database", metavar="URL",
+                        help="a database URL or SQLite file (default: MESODESK_DATABASE_URL, "
+                             "else the records in the data folder)")
+    parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
+
+
+def run(args: argparse.Namespace) -> int:
+    from mesodesk.storage import StoreError
+    from mesodesk.storage.store import default_url, describe, to_url
+
+    try:
+        url = to_url(args.database or default_url())
+    except StoreError as exc:
+        return fail(str(exc))
+    if url.get_backend_name() != "sqlite":
+        return fail("the records are on a PostgreSQL server; back it up with pg_dump, e.g. "
+                    f"pg_dump --format=custom --file={args.out} '{describe(url)}' "
+                    "(and restore with pg_restore)")
+    from mesodesk.storage.backup import backup
+
+    try:
+        info = backup(Path(str(url.database)), Path(args.out), overwrite=args.force)
+    except StoreError as exc:
+        return fail(str(exc))
+    print(f"Backed up {info.sentence()} to {args.out}.")
+    return 0

@@ -1,0 +1,46 @@
+"""``mesodesk restore BACKUP [--database URL]``: replace the records with a backup.
+
+The backup must open, pass SQLite's integrity check and have an intact audit
+trail; only then is the database replaced (atomically). The previous file is
+kept beside it as ``<name>.before-restore``. Close mesodesk first.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mesodesk.commands.common import fail
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("backup", metavar="BACKUP", help="a file written by 'mesodesk backup'")
+    parser.add_argument("--database", metavar="URL",
+                        help="the SQLite file to replace (default: MESODESK_DATABASE_URL, "
+                             "else the records in the data folder)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from mesodesk.storage import StoreError, open_store
+    from mesodesk.storage.store import default_url, to_url
+
+    try:
+        url = to_url(args.database or default_url())
+    except StoreError as exc:
+        return fail(str(exc))
+    if url.get_backend_name() != "sqlite":
+        return fail("the records are on a PostgreSQL server; restore a pg_dump backup "
+                    "with pg_restore")
+    from mesodesk.storage.backup import restore
+
+    target = Path(str(url.database))
+    try:
+        info, kept = restore(Path(args.backup), target)
+        with open_store(target) as store:          # upgrades an older backup
+            store.record_event("restored", "", None, {"events_in_backup": info.events})
+    except StoreError as exc:
+        return fail(str(exc))
+    print(f"Restored {info.sentence()} from {args.backup}.")
+    if kept is not None:
+        print(f"The previous records are kept in {kept}.")
+    return 0

@@ -1,0 +1,182 @@
+"""``mesodesk backup``, ``restore`` and ``audit verify`` through the command line."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+import pytest
+
+from mesodesk.cli import main
+from mesodesk.domain import fingerprint
+from mesodesk.storage import open_store
+
+PDF = b"%PDF-1.7\n% pack\n%%EOF\n"
+GARBAGE = b"this is not a database, just bytes \x00\xff" * 100
+
+
+@pytest.fixture
+def db(tmp_path, make_consultation):
+    """A records file with a signed consultation, a draft and some events; the
+    store stays open (its last writes may still be in the WAL file)."""
+    path = tmp_path / "records.sqlite3"
+    store = open_store(path)
+    c = make_consultation()
+    cid = store.sign(None, c, PDF, fingerprint(c), "Dr Ana Silva")
+    store.save_draft(None, {"patient": {"name": "Zoë"}}, "patient")
+    store.record_event("printed", "Dr Ana Silva", cid)
+    yield path, cid
+    store.close()
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(err):
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_audit_verify_reports_an_intact_trail(capsys, db):
+    path, _ = db
+    code, out, _ = run(capsys, "audit", "verify", "--database", str(path))
+    assert code == 0
+    assert out.strip() == "OK: audit trail intact: 3 events."
+
+
+def test_audit_verify_uses_the_default_records(capsys, db, monkeypatch):
+    path, _ = db
+    monkeypatch.setenv("MESODESK_DATABASE_URL", f"sqlite:///{path}")
+    assert run(capsys, "audit", "verify")[0] == 0
+
+
+def test_audit_verify_names_the_first_broken_event(capsys, db):
+    path, _ = db
+    raw = sqlite3.connect(path)
+    raw.execute("DROP TRIGGER audit_events_no_update")
+    raw.execute("UPDATE audit_events SET practitioner = 'Someone else' WHERE seq = 2")
+    raw.commit()
+    raw.close()
+    code, out, _ = run(capsys, "audit", "verify", "--database", str(path))
+    assert code == 1
+    assert "event 2: was altered after it was written" in out
+
+
+@pytest.mark.parametrize("command", [["audit", "verify", "--database"], ["backup", "OUT"]])
+def test_a_garbage_database_is_one_sentence_exit_2_and_untouched(capsys, tmp_path, command):
+    path = tmp_path / "records.sqlite3"
+    path.write_bytes(GARBAGE)
+    argv = [a.replace("OUT", str(tmp_path / "b.sqlite3")) for a in command]
+    argv = argv + [str(path)] if argv[-1] == "--database" else argv + ["--database", str(path)]
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "not a mesodesk records database" in one_line(err)
+    assert path.read_bytes() == GARBAGE
+    assert not (tmp_path / "b.sqlite3").exists()
+
+
+def test_audit_verify_of_a_missing_database_is_exit_2(capsys, tmp_path):
+    code, _, err = run(capsys, "audit", "verify", "--database", str(tmp_path / "none.sqlite3"))
+    assert code == 2 and "no records database" in one_line(err)
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_backup_copies_everything_even_what_is_still_in_the_wal(capsys, db, tmp_path):
+    path, cid = db
+    out_file = tmp_path / "backups" / "monday.sqlite3"
+    out_file.parent.mkdir()
+    assert (tmp_path / "records.sqlite3-wal").stat().st_size > 0
+    code, out, _ = run(capsys, "backup", str(out_file), "--database", str(path))
+    assert code == 0
+    assert "1 signed consultation, 1 draft, 3 audit events" in out
+    assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
+    assert not (out_file.parent / "monday.sqlite3-wal").exists()   # one self-contained file
+    with open_store(out_file) as copy:
+        assert copy.signed(cid).pdf == PDF
+        assert copy.verify_audit().events == 3
+
+
+def test_backup_does_not_overwrite_without_force(capsys, db, tmp_path):
+    path, _ = db
+    out_file = tmp_path / "b.sqlite3"
+    out_file.write_bytes(b"keep me")
+    code, _, err = run(capsys, "backup", str(out_file), "--database", str(path))
+    assert code == 2 and "already exists" in one_line(err)
+    assert out_file.read_bytes() == b"keep me"
+    assert run(capsys, "backup", str(out_file), "--database", str(path), "--force")[0] == 0
+    assert out_file.read_bytes().startswith(b"SQLite format 3")
+
+
+def test_backup_of_a_postgres_server_explains_pg_dump(capsys):
+    code, _, err = run(capsys, "backup", "x.dump", "--database",
+                       "postgresql://clinic:secret@db.example/mesodesk")
+    assert code == 2
+    line = one_line(err)
+    assert "pg_dump" in line and "secret" not in line
+
+
+def test_restore_replaces_the_records_and_keeps_the_old_file(capsys, db, tmp_path):
+    path, cid = db
+    backup_file = tmp_path / "b.sqlite3"
+    assert run(capsys, "backup", str(backup_file), "--database", str(path))[0] == 0
+    with open_store(path) as store:      # work done after the backup
+        later = store.save_draft(None, {"patient": {"name": "Later"}}, "patient")
+    code, out, _ = run(capsys, "restore", str(backup_file), "--database", str(path))
+    assert code == 0
+    kept = tmp_path / "records.sqlite3.before-restore"
+    assert f"kept in {kept}" in out
+    with open_store(path) as store:
+        assert later not in [d.id for d in store.drafts()]
+        assert store.signed(cid).pdf == PDF
+        report = store.verify_audit()
+        assert report.ok and store.audit_events()[-1].kind == "restored"
+    with open_store(kept) as old:
+        assert later in [d.id for d in old.drafts()]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "broken-chain", "truncated"])
+def test_a_bad_backup_never_replaces_the_records(capsys, db, tmp_path, damage):
+    path, _ = db
+    backup_file = tmp_path / "b.sqlite3"
+    assert run(capsys, "backup", str(backup_file), "--database", str(path))[0] == 0
+    if damage == "garbage":
+        backup_file.write_bytes(GARBAGE)
+        expected = "not a mesodesk records database"
+    elif damage == "truncated":
+        data = backup_file.read_bytes()
+        backup_file.write_bytes(data[: len(data) // 2])
+        expected = "damaged"
+    else:
+        raw = sqlite3.connect(backup_file)
+        raw.execute("DROP TRIGGER audit_events_no_delete")
+        raw.execute("DELETE FROM audit_events WHERE seq = 1")
+        raw.commit()
+        raw.close()
+        expected = "audit trail is broken at event 1"
+    before = path.read_bytes()
+    code, _, err = run(capsys, "restore", str(backup_file), "--database", str(path))
+    assert code == 2
+    assert expected in one_line(err)
+    assert path.read_bytes() == before
+    assert not (tmp_path / "records.sqlite3.before-restore").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_restore_over_a_corrupt_database_keeps_the_corrupt_file(capsys, db, tmp_path):
+    path, cid = db
+    backup_file = tmp_path / "b.sqlite3"
+    assert run(capsys, "backup", str(backup_file), "--database", str(path))[0] == 0
+    for side in ("-wal", "-shm"):
+        (tmp_path / f"records.sqlite3{side}").unlink(missing_ok=True)
+    path.write_bytes(GARBAGE)
+    assert run(capsys, "restore", str(backup_file), "--database", str(path))[0] == 0
+    assert (tmp_path / "records.sqlite3.before-restore").read_bytes() == GARBAGE
+    with open_store(path) as store:
+        assert store.signed(cid).pdf == PDF
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
