@@ -15,6 +15,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Image, Paragraph, Spacer, Table, TableStyle
 
 from mesodesk.catalogue.model import Catalogue, Statement
+from mesodesk.pack.fonts import FAMILY
 from mesodesk.pack.styles import RULE, SHADE, stylesheet
 from mesodesk.pack.text import markup
 
@@ -36,8 +37,8 @@ def labelled(label: str, text: str, style: str = "Body") -> Paragraph:
     return Paragraph(f"<b>{markup(label)}:</b> {markup(text)}", stylesheet()[style])
 
 
-def bullet(text: str, *, prefix: str = "", suffix: str = "") -> Paragraph:
-    return Paragraph(prefix + markup(text) + suffix, stylesheet()["Bullet"], bulletText="•")
+def bullet(text: str, *, prefix: str = "", suffix: str = "", style: str = "Bullet") -> Paragraph:
+    return Paragraph(prefix + markup(text) + suffix, stylesheet()[style], bulletText="•")
 
 
 class Citations:
@@ -66,6 +67,15 @@ class Citations:
         return bullet(st.text, prefix=prefix, suffix=suffix + self.mark(st.source))
 
 
+# Tables draw with their own default font (Helvetica 10) unless told otherwise.
+TABLE_FONT = [("FONTNAME", (0, 0), (-1, -1), FAMILY), ("FONTSIZE", (0, 0), (-1, -1), 12)]
+
+
+def table_style(*commands: tuple) -> TableStyle:
+    """A TableStyle that keeps the pack's font."""
+    return TableStyle([*TABLE_FONT, *commands])
+
+
 def cell(value: Cell, style: str = "Cell") -> Flowable | list[Flowable]:
     return para(value, style) if isinstance(value, str) else value
 
@@ -77,6 +87,7 @@ def table(rows: Sequence[Sequence[Cell]], widths: Sequence[float], *,
             for r, row in enumerate(rows)]
     t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
     style = [
+        *TABLE_FONT,
         ("GRID", (0, 0), (-1, -1), 0.5, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 5),

@@ -12,14 +12,15 @@ from functools import cached_property
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph,
-                                Table, TableStyle)
+from reportlab.platypus import (CondPageBreak, Flowable, KeepInFrame, KeepTogether, PageBreak,
+                                Paragraph,
+                                Table)
 
 from mesodesk.catalogue.model import Catalogue, Indication, Product
 from mesodesk.domain.model import Consultation, Signature
 from mesodesk.pack import selection as sel
 from mesodesk.pack.flow import (Box, Citations, Line, bullet, gap, labelled, para, png_image,
-                                table)
+                                table, table_style)
 from mesodesk.pack.styles import ALERT, Geometry, stylesheet
 from mesodesk.pack.text import markup
 from mesodesk.rules.finding import Finding
@@ -268,7 +269,7 @@ def _risks(ctx: PackContext) -> list[Flowable]:
                 cite.statement(risk.what_to_do, "Cell"),
             ])
         out += heading(title, "Subheading", 45)
-        out.append(table(rows, [0.44 * w, 0.2 * w, 0.36 * w], header=True))
+        out.append(table(rows, [0.42 * w, 0.24 * w, 0.34 * w], header=True))
     return out
 
 
@@ -278,7 +279,7 @@ def _contacts(ctx: PackContext, style: str) -> list[Flowable]:
     if clinic.phone:
         out.append(labelled(f"{clinic.name}, telephone", clinic.phone, style))
     if clinic.emergency_phone:
-        out.append(labelled("Urgent help from the clinic, any time", clinic.emergency_phone,
+        out.append(labelled("Urgent help from the clinic", clinic.emergency_phone,
                             "Emergency"))
     return out
 
@@ -329,8 +330,10 @@ def consent(ctx: PackContext) -> list[Flowable]:
             for key, st in texts.photo_options.items()]
     out.append(_box_table(rows, w, box_side="left"))
     out.append(gap(2))
-    out.append(Table([[para("Your initials for this choice:", "Label"), Box()]],
-                     colWidths=[0.5 * w, 12 * mm], hAlign="LEFT"))
+    initials = Table([[para("Your initials for this choice:", "Label"), Box()]],
+                     colWidths=[0.5 * w, 12 * mm], hAlign="LEFT")
+    initials.setStyle(table_style(("VALIGN", (0, 0), (-1, -1), "MIDDLE")))
+    out.append(initials)
 
     out += heading("Time to think")
     out.append(para(texts.cooling_off.text))
@@ -363,7 +366,7 @@ def _box_table(rows: list[list], width: float, box_side: str) -> Table:
     box_col = 16 * mm
     widths = [width - box_col, box_col] if box_side == "right" else [box_col, width - box_col]
     t = Table(rows, colWidths=widths, hAlign="LEFT")
-    t.setStyle(TableStyle([
+    t.setStyle(table_style(*[
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("ALIGN", (-1 if box_side == "right" else 0, 0),
          (-1 if box_side == "right" else 0, -1), "CENTER"),
@@ -399,7 +402,7 @@ def _signed_block(ctx: PackContext, title: str, sig: Signature, index: int) -> l
 
 def _signature_table(rows: list[list], width: float) -> Table:
     t = Table(rows, colWidths=[0.28 * width, 0.72 * width], hAlign="LEFT")
-    t.setStyle(TableStyle([
+    t.setStyle(table_style(*[
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("BOX", (0, 0), (-1, -1), 0.6, "#8c8c8c"),
         ("TOPPADDING", (0, 0), (-1, -1), 4),
@@ -475,6 +478,10 @@ def record(ctx: PackContext) -> list[Flowable]:
         rows.append([product.name, status.replace("-", " "), use.lot or "not recorded",
                      use.expiry.isoformat(), volume])
     out.append(table(rows, [0.3 * w, 0.16 * w, 0.16 * w, 0.18 * w, 0.2 * w], header=True))
+    notes = [(p.name, p.practitioner_note) for p, _ in ctx.products if p.practitioner_note]
+    if notes:
+        out.append(para("Notes for the practitioner", "Subheading"))
+        out += [labelled(name, note) for name, note in notes]
 
     out += heading("Plan")
     sessions, weeks = c.plan.sessions, c.plan.interval_weeks
@@ -493,30 +500,33 @@ def record(ctx: PackContext) -> list[Flowable]:
 # -------------------------------------------------------- 5 Aftercare card
 
 def aftercare(ctx: PackContext) -> list[Flowable]:
+    """One page to take home. Compact spacing keeps it to one page at 12 pt; if a
+    catalogue ever holds more than fits, the card is scaled down rather than split."""
     c, cat, w = ctx.consultation, ctx.catalogue, ctx.width
-    out: list[Flowable] = [PageBreak(), ctx.heading(5)]
-    out.append(para(f"Keep this card. {c.patient.name}: {ctx.indication.name.lower()} "
-                    f"({ctx.area_names.lower()}) on {long_date(c.date)} with "
-                    f"{c.practitioner.name}, {c.clinic.name}."))
+    card: list[Flowable] = [ctx.heading(5)]
+    card.append(para(f"Keep this card. {c.patient.name}, treated on {long_date(c.date)} by "
+                     f"{c.practitioner.name} at {c.clinic.name}. Treatment: "
+                     f"{ctx.indication.name}; area: {ctx.area_names}."))
     call = [para("Who to call", "Subheading")]
     call += _contacts(ctx, "Body") or [para("Call the clinic that treated you.")]
     call.append(para(cat.texts.emergency.text, "BodyTight"))
     box = Table([[call]], colWidths=[w], hAlign="LEFT")
-    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 2, ALERT),
+    box.setStyle(table_style(*[("BOX", (0, 0), (-1, -1), 2, ALERT),
                              ("LEFTPADDING", (0, 0), (-1, -1), 8),
                              ("RIGHTPADDING", (0, 0), (-1, -1), 8),
                              ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
-    out.append(box)
+    card.append(box)
     flags = sel.red_flags(c, cat)
     if flags:
-        out += heading("Get help at once if you notice")
+        card.append(para("Get help at once if you notice", "CardHeading"))
         for _, flag in flags:
             prefix = "<b>Emergency:</b> " if flag.urgency == "emergency" else ""
-            out.append(bullet(flag.text.text, prefix=prefix))
+            card.append(bullet(flag.text.text, prefix=prefix, style="CardBullet"))
     after = sel.care(c, cat, "after")
     if after:
-        out += heading("Looking after the treated skin")
+        card.append(para("Looking after the treated skin", "CardHeading"))
         for _, item in after:
             prefix = "<i>Practice advice:</i> " if item.basis == "practice-advice" else ""
-            out.append(bullet(item.text.text, prefix=prefix))
-    return out
+            card.append(bullet(item.text.text, prefix=prefix, style="CardBullet"))
+    return [PageBreak(), KeepInFrame(w, ctx.geometry.frame_height, card, mode="shrink",
+                                     name="aftercare-card")]

@@ -60,7 +60,8 @@ def stylesheet() -> StyleSheet1:
     register_fonts()
     sheet = StyleSheet1()
     body = ParagraphStyle("Body", fontName=FAMILY, fontSize=12, leading=16, textColor=INK,
-                          alignment=TA_LEFT, spaceAfter=6)
+                          alignment=TA_LEFT, spaceAfter=6, bulletFontName=FAMILY,
+                          bulletFontSize=12)
     sheet.add(body)
     sheet.add(ParagraphStyle("BodyTight", parent=body, spaceAfter=0))
     sheet.add(ParagraphStyle("Bullet", parent=body, leftIndent=14, bulletIndent=2,
@@ -82,6 +83,10 @@ def stylesheet() -> StyleSheet1:
                              textColor=ACCENT, spaceBefore=12, spaceAfter=6))
     sheet.add(ParagraphStyle("Subheading", parent=body, fontName=BOLD, fontSize=13, leading=17,
                              spaceBefore=8, spaceAfter=4))
+    sheet.add(ParagraphStyle("CardBullet", parent=body, leftIndent=14, bulletIndent=2,
+                             leading=15, spaceAfter=2))
+    sheet.add(ParagraphStyle("CardHeading", parent=body, fontName=BOLD, fontSize=14, leading=18,
+                             textColor=ACCENT, spaceBefore=6, spaceAfter=3))
     sheet.add(ParagraphStyle("Emergency", parent=body, fontName=BOLD, fontSize=16, leading=21,
                              textColor=ALERT, spaceAfter=6))
     sheet.add(ParagraphStyle("Box", parent=body, fontName=FAMILY, fontSize=18, leading=20,
