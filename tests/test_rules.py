@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -47,6 +48,9 @@ def run(make_consultation, catalogue, all_no):
         return evaluate(make_consultation(data), cat or catalogue)
 
     return _run
+
+
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")  # a {placeholder} the rule did not fill
 
 
 def rules(findings) -> set[str]:
@@ -516,6 +520,35 @@ def test_every_coded_rule_has_a_catalogue_entry_and_vice_versa(catalogue):
     assert coded_rule_ids() <= known_rules(catalogue)
 
 
+COVERAGE_SCENARIOS = [
+    {"patient": {"date_of_birth": "2010-01-01"}},
+    {"patient": {"date_of_birth": "2030-01-01"}},
+    {"screening": {"allergies": ["lignocaine"]},
+     "products": [product("hyaluronic-acid-non-crosslinked", lot="", expiry="2020-01-01"),
+                  product("lidocaine")]},
+    {"indication": "melasma", "areas": ["face", "scalp"],
+     "delivery": {"technique": "microneedling", "needle_length_mm": 1, "depth_mm": 3.0},
+     "products": [product("tranexamic-acid"), product("phosphatidylcholine-deoxycholate")]},
+    dca(volume_ml=12.0),
+    {**dca(volume_ml=12.0, injections=60), "areas": ["neck"],
+     "plan": {"sessions": 8, "interval_weeks": 1}},
+]
+
+
+def test_every_coded_rule_message_is_fully_worded(run, catalogue):
+    p = catalogue.products["deoxycholic-acid"]
+    products = dict(catalogue.products)
+    products["deoxycholic-acid"] = dataclasses.replace(p, volume_per_injection_ml=None)
+    no_per_injection = dataclasses.replace(catalogue, products=products)
+    use = {k: v for k, v in DCA_PLAN["products"][0].items() if k != "injections"}
+    findings = [f for scenario in COVERAGE_SCENARIOS for f in run(scenario)]
+    findings += run({**DCA_PLAN, "products": [use]}, cat=no_per_injection)
+    assert rules(findings) >= coded_rule_ids()
+    for f in findings:
+        assert not PLACEHOLDER.search(f.message), f.message
+        assert f.source and set(f.source) <= set(catalogue.sources)
+
+
 def test_a_coded_rule_missing_from_the_catalogue_fails_safe(run, catalogue):
     cat = dataclasses.replace(catalogue, rules={k: v for k, v in catalogue.rules.items()
                                                 if k != "lot-missing"})
@@ -577,8 +610,9 @@ def test_evaluate_never_raises_and_every_finding_is_sourced(consultation):
     cat = _catalogue()
     known = known_rules(cat)
     findings = evaluate(consultation, cat)
+    assert evaluate(consultation, cat) == findings      # pure: same input, same output
     for f in findings:
         assert f.rule in known
         assert f.source and set(f.source) <= set(cat.sources)
-        assert f.path and f.message and "{" not in f.message
+        assert f.path and f.message and not PLACEHOLDER.search(f.message)
         assert f.severity in ("block", "warn", "info")
