@@ -378,8 +378,14 @@ def live_findings(state: FlowState, catalogue: Catalogue) -> list[Finding]:
     if consultation is None:
         log.debug("live findings unavailable: %d problems", len(problems))
         return []
+    answers = (state.data.get("screening") or {}).get("answers") or {}
+
+    def unasked(path: str) -> bool:  # "unknown" because not asked yet: the step says so
+        prefix = "screening.answers."
+        return path.startswith(prefix) and path[len(prefix):] not in answers
+
     return [f for f in evaluate(consultation, catalogue)
-            if step_for_path(f.path) not in missing]
+            if step_for_path(f.path) not in missing and not unasked(f.path)]
 
 
 # --- status of each step --------------------------------------------------------------------

@@ -1,0 +1,208 @@
+"""The wizard's flow model, tested without Qt (no QApplication, no PySide6 import)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+
+from mesodesk.ui import flow
+from mesodesk.ui.flow import FlowState
+from tests.conftest import merge
+
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture
+def complete(jane_data, catalogue) -> dict:
+    """Jane's consultation with every catalogue question answered "no"."""
+    data = copy.deepcopy(jane_data)
+    data["screening"]["answers"] = {q: "no" for q in catalogue.screening}
+    return data
+
+
+def statuses(state: FlowState, catalogue) -> dict[str, str]:
+    findings = flow.live_findings(state, catalogue)
+    return {v.id: v.status for v in flow.views(state, catalogue, findings)}
+
+
+def test_flow_module_imports_no_qt():
+    code = ("import sys, mesodesk.ui.flow; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in "
+            "('PySide6', 'shiboken6', 'reportlab', 'sqlalchemy')]; "
+            "print(bad); raise SystemExit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_steps_are_in_consultation_order():
+    assert flow.STEP_IDS == ("clinic", "patient", "screening", "indication", "delivery",
+                             "formulation", "plan", "review", "consent", "pack", "sign", "done")
+    assert flow.next_step("plan") == "review"
+    assert flow.previous_step("clinic") is None
+    assert flow.next_step("done") is None
+
+
+@pytest.mark.parametrize("path, step", [
+    ("patient.date_of_birth", "patient"),
+    ("screening.answers.pregnant", "screening"),
+    ("screening.allergies[0]", "screening"),
+    ("indication", "indication"),
+    ("areas[1]", "indication"),
+    ("delivery.depth_mm", "delivery"),
+    ("products[0].expiry", "formulation"),
+    ("products", "formulation"),
+    ("plan.interval_weeks", "plan"),
+    ("consent.overrides[0].reason", "review"),
+    ("practitioner.registration", "clinic"),
+    ("", "review"),
+])
+def test_a_finding_path_leads_to_the_step_that_edits_it(path, step):
+    assert flow.step_for_path(path) == step
+
+
+def test_a_new_consultation_remembers_the_clinic_and_nothing_else(catalogue):
+    data = flow.new_data(TODAY, {"name": "Riverside"}, {"name": "Dr Silva"})
+    state = FlowState(data)
+    done = statuses(state, catalogue)
+    assert done["clinic"] == "done"
+    assert all(done[s] == "todo" for s in ("patient", "screening", "indication",
+                                           "delivery", "formulation", "plan"))
+    assert flow.first_incomplete(state, catalogue) == "patient"
+    assert not flow.can_enter("consent", state, catalogue)
+    assert flow.can_enter("plan", state, catalogue)  # data steps in any order
+
+
+def test_each_data_step_is_complete_only_when_its_section_is_valid(complete, catalogue):
+    state = FlowState(complete)
+    for s in ("clinic", "patient", "screening", "indication", "delivery", "formulation",
+              "plan"):
+        assert flow.step(s).complete(state, catalogue), s
+    broken = {
+        "clinic": {"clinic": {"name": " "}},
+        "patient": {"patient": {"date_of_birth": "14/03/1986"}},  # typed, not yet ISO
+        "indication": {"areas": []},
+        "delivery": {"delivery": {"needle_gauge": 99}},
+        "formulation": {"products": [{"id": "hyaluronic-acid-non-crosslinked",
+                                      "expiry": "2027-02-30", "volume_ml": 1}]},
+        "plan": {"plan": {"sessions": 0, "interval_weeks": 2}},
+    }
+    for s, change in broken.items():
+        assert not flow.step(s).complete(FlowState(merge(complete, change)), catalogue), s
+    unanswered = copy.deepcopy(complete)
+    del unanswered["screening"]["answers"]["pregnant"]
+    assert not flow.step("screening").complete(FlowState(unanswered), catalogue)
+
+
+def test_a_birth_date_in_the_future_is_not_complete(complete, catalogue):
+    data = merge(complete, {"patient": {"date_of_birth": "2030-01-01"}})
+    assert not flow.step("patient").complete(FlowState(data), catalogue)
+
+
+def test_parse_date_accepts_iso_and_day_month_year_only():
+    assert flow.parse_date("1986-03-14") == dt.date(1986, 3, 14)
+    assert flow.parse_date("14/03/1986") == dt.date(1986, 3, 14)
+    assert flow.parse_date("31/02/1986") is None
+    assert flow.parse_date("14/03/86") is None
+    assert flow.parse_date("1986-3-14") is None
+    assert flow.parse_date("soon") is None
+
+
+def test_choosing_an_indication_fills_delivery_and_plan_defaults(catalogue):
+    data = flow.new_data(TODAY)
+    data = flow.with_indication(data, "hair-loss", catalogue)
+    ind = catalogue.indications["hair-loss"]
+    assert data["delivery"]["technique"] == ind.default_technique
+    assert data["delivery"]["needle_gauge"] == ind.default_needle_gauge
+    assert data["plan"]["sessions"] == ind.typical_sessions
+    # switching indication replaces untouched defaults...
+    switched = flow.with_indication(data, "melasma", catalogue)
+    assert switched["delivery"]["technique"] == catalogue.indications["melasma"].default_technique
+    # ...but keeps what the practitioner changed
+    data["delivery"]["depth_mm"] = 0.7
+    data["plan"]["notes"] = "bring photos"
+    kept = flow.with_indication(data, "melasma", catalogue)
+    assert kept["delivery"]["depth_mm"] == 0.7
+    assert kept["plan"]["notes"] == "bring photos"
+
+
+def test_live_findings_flag_pregnancy_before_the_formulation_is_chosen(catalogue):
+    data = flow.new_data(TODAY, {"name": "Riverside"}, {"name": "Dr Silva"})
+    data["screening"]["answers"]["pregnant"] = "yes"
+    findings = flow.live_findings(FlowState(data), catalogue)
+    pregnancy = [f for f in findings if f.path == "screening.answers.pregnant"]
+    assert pregnancy and pregnancy[0].severity == "block" and not pregnancy[0].overridable
+    # nothing about stood-in sections (no patient yet, so no age finding)
+    assert not [f for f in findings if flow.step_for_path(f.path) in
+                ("patient", "delivery", "formulation", "plan", "indication")]
+
+
+def test_live_findings_follow_the_answers(complete, catalogue):
+    state = FlowState(complete)
+    assert not [f for f in flow.live_findings(state, catalogue) if f.severity != "info"]
+    complete["screening"]["answers"]["anticoagulants"] = "yes"
+    rules = {f.rule for f in flow.live_findings(state, catalogue)}
+    assert "anticoagulant-bruising" in rules
+    assert statuses(state, catalogue)["screening"] == "warn"
+
+
+def test_consent_opens_only_when_every_warning_is_acknowledged(complete, catalogue):
+    complete["screening"]["answers"]["anticoagulants"] = "yes"
+    state = FlowState(complete)
+    assert not flow.can_enter("consent", state, catalogue)
+    assert statuses(state, catalogue)["review"] == "warn"
+    complete["consent"]["acknowledged"] = ["anticoagulant-bruising"]
+    assert flow.can_enter("consent", state, catalogue)
+    assert statuses(state, catalogue)["review"] == "done"
+
+
+def test_an_absolute_block_keeps_consent_locked_whatever_is_written(complete, catalogue):
+    complete["screening"]["answers"]["pregnant"] = "yes"
+    complete["consent"]["overrides"] = [{"rule": "pregnancy-injectable",
+                                         "reason": "patient insists"}]
+    state = FlowState(complete)
+    assert statuses(state, catalogue)["screening"] == "block"
+    for s in ("consent", "pack", "sign", "done"):
+        assert not flow.can_enter(s, state, catalogue), s
+
+
+def test_signing_needs_the_pack_seen_and_both_signatures(complete, catalogue):
+    state = FlowState(complete)
+    assert flow.can_enter("pack", state, catalogue)
+    assert not flow.can_enter("sign", state, catalogue)
+    state.pack_viewed = flow.unsigned_fingerprint(complete, catalogue)
+    assert flow.can_enter("sign", state, catalogue)
+    assert not flow.can_enter("done", state, catalogue)
+    sig = {"name": "x", "signed_at": "2026-11-25T10:00:00+00:00", "image_png_base64": ""}
+    complete["consent"]["signatures"] = [dict(sig, role="patient")]
+    assert not flow.can_enter("done", state, catalogue)
+    complete["consent"]["signatures"].append(dict(sig, role="practitioner"))
+    assert flow.can_enter("done", state, catalogue)
+    # signatures do not change what the patient was shown...
+    assert state.pack_viewed == flow.unsigned_fingerprint(complete, catalogue)
+    # ...but any change to the plan does: the patient must see the new pack
+    complete["plan"]["sessions"] = 5
+    assert not flow.can_enter("sign", state, catalogue)
+
+
+def test_wet_ink_replaces_on_screen_signatures(complete, catalogue):
+    state = FlowState(complete, wet_ink=True)
+    state.pack_viewed = flow.unsigned_fingerprint(complete, catalogue)
+    assert flow.can_enter("done", state, catalogue)
+
+
+def test_a_finished_consultation_stays_on_done(complete, catalogue):
+    state = FlowState(complete, finished=True)
+    assert flow.can_enter("done", state, catalogue)
+    assert not flow.can_enter("patient", state, catalogue)
+
+
+def test_incomplete_data_gives_no_consultation_but_names_the_problem(catalogue):
+    data = flow.new_data(TODAY, {"name": "Riverside"}, {"name": "Dr Silva"})
+    consultation, problems = flow.build_consultation(data, catalogue)
+    assert consultation is None
+    assert any(p.path.startswith("patient") for p in problems)
