@@ -203,11 +203,12 @@ def current_version(conn: Connection) -> int:
                .scalar_one())
 
 
-def upgrade(engine: Engine, target: int = LATEST, begin: Callable | None = None) -> int:
+def upgrade(engine: Engine, target: int | None = None, begin: Callable | None = None) -> int:
     """Apply every step above the database's version, up to ``target``, each in
     its own transaction; returns the version reached. ``begin`` opens a write
     transaction (the store's, so SQLite takes the write lock first)."""
     begin = begin or engine.begin
+    target = LATEST if target is None else target
     dialect = engine.dialect.name
     with engine.connect() as conn:
         version = current_version(conn)

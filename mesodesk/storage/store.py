@@ -101,10 +101,42 @@ def check_sqlite_file(path: Path) -> None:
                          "it was left untouched")
 
 
+def _precheck_sqlite(path: Path) -> None:
+    """Read an existing file without writing to it: refuse anything that is not a
+    mesodesk database this version can open, before WAL mode or a migration
+    touches it."""
+    import sqlite3
+
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path} cannot be opened ({exc})") from None
+    try:
+        tables = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "schema_version" not in tables:
+            raise StoreError(f"{path} holds other tables but no mesodesk records "
+                             "(no schema_version table); it was left untouched")
+        if tables:
+            version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+            if (version or 0) > migrations.LATEST:
+                raise StoreError(f"{path} was written by a newer mesodesk (records version "
+                                 f"{version}; this mesodesk reads up to {migrations.LATEST}); "
+                                 "update mesodesk")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is damaged or not a mesodesk records database ({exc}); "
+                         "it was left untouched") from None
+    finally:
+        conn.close()
+
+
 def _prepare_sqlite_file(path: Path) -> None:
     """Create the folder (0700) and an empty database file (0600) if absent; make an
     existing file readable by its owner only."""
     check_sqlite_file(path)
+    _precheck_sqlite(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
@@ -577,6 +609,7 @@ def open_store(url: str | os.PathLike[str] | None = None, *, upgrade: bool = Tru
             check_sqlite_file(path)
             if not path.exists():
                 raise StoreError(f"there is no records database at {path}")
+            _precheck_sqlite(path)
         engine = _sqlite_engine(parsed)
     else:
         try:
