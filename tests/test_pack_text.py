@@ -1,0 +1,101 @@
+"""User text is data, never markup: it prints exactly as typed, whatever it holds."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from mesodesk.pack import PackError, build_pack
+from mesodesk.pack.text import clean, markup
+
+
+def test_markup_escapes_everything_and_keeps_line_breaks():
+    assert markup("Zoë <b>O'Hara & Sons</b>") == "Zoë &lt;b&gt;O'Hara &amp; Sons&lt;/b&gt;"
+    assert markup("line one\r\nline two\rthree") == "line one<br/>line two<br/>three"
+
+
+def test_clean_normalises_to_nfc_and_drops_control_characters():
+    decomposed = "Zoe\u0308"  # e + combining diaeresis
+    assert clean(decomposed) == "Zoë"
+    assert clean("a\x00b\x07c\x1bd\x7fe\ud800f") == "abcdef"
+    assert clean("tab\there") == "tab here"
+
+
+def page_text(pdf: bytes, page: int = 0) -> str:
+    return " ".join((PdfReader(io.BytesIO(pdf)).pages[page].extract_text() or "").split())
+
+
+def test_markup_in_a_name_prints_exactly_as_typed(make_consultation, catalogue):
+    name = "Zoë <b>O'Hara & Sons</b> &amp; <font size=40>x</font>"
+    pdf = build_pack(make_consultation({"patient": {"name": name}}), catalogue)
+    assert name in page_text(pdf)
+
+
+# Text a patient or practitioner might type, and text they should not but might paste.
+awkward = st.lists(
+    st.one_of(
+        st.sampled_from(list("<>&'\"/;=#[](){}\\*_`~|%$")),
+        st.sampled_from(["<b>", "</para>", "<br/>", "&amp;", "&#0;", "<font size=99>",
+                         "\u202e", "\u200f", "שלום", "مرحبا", "\u0301", "\u0308", "👩‍⚕️", "😀",
+                         "\x00", "\x07", "\x1b", "\x7f", "\t", "\n", "\r\n", "\u2028", "\ufeff",
+                         "Ελένη", "Жанна", "Zoë", "ß", "İ"]),
+        st.characters(codec="utf-8"),
+        st.text(max_size=5),
+    ),
+    max_size=12,
+).map("".join)
+# Names restricted to what DejaVu Sans draws, so extraction can read them back.
+printable_name = st.text(
+    alphabet=st.one_of(st.sampled_from(list("<>&'\"/;= -.()[]")),
+                       st.characters(min_codepoint=0x41, max_codepoint=0x17F,
+                                     categories=("Lu", "Ll")),
+                       st.characters(min_codepoint=0x391, max_codepoint=0x3C9,
+                                     categories=("Lu", "Ll")),
+                       st.characters(min_codepoint=0x410, max_codepoint=0x44F)),
+    min_size=1, max_size=30,
+).filter(lambda s: s.strip())
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(name=awkward.filter(lambda s: s.strip()), other=awkward)
+def test_any_text_in_every_free_text_field_still_builds(make_consultation, catalogue, name,
+                                                       other):
+    c = make_consultation({
+        "clinic": {"name": name, "address": other, "phone": other, "emergency_phone": other},
+        "practitioner": {"name": other.strip() or "x", "registration": other},
+        "patient": {"name": name, "phone": other, "email": other},
+        "screening": {"allergies": [other], "medications": other, "notes": other},
+        "products": [{"id": "hyaluronic-acid-non-crosslinked", "lot": other,
+                      "expiry": "2027-05-31", "volume_ml": 2.0}],
+        "plan": {"notes": other},
+    })
+    pdf = build_pack(c, catalogue)
+    assert pdf.startswith(b"%PDF-")
+    assert len(PdfReader(io.BytesIO(pdf)).pages) > 5
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(name=printable_name)
+def test_patient_name_round_trips_through_the_pdf(make_consultation, catalogue, name):
+    pdf = build_pack(make_consultation({"patient": {"name": name}}), catalogue)
+    expected = " ".join(unicodedata.normalize("NFC", clean(name)).split())
+    got = unicodedata.normalize("NFC", page_text(pdf))
+    assert expected in got
+
+
+def test_a_damaged_signature_image_is_one_clear_error(make_consultation, catalogue):
+    sig = {"role": "patient", "name": "Jane O'Hara", "signed_at": "2026-11-25T14:00:00Z",
+           "image_png_base64": "bm90IGEgcG5n"}  # "not a png"
+    c = make_consultation({"consent": {"signatures": [sig]}})
+    with pytest.raises(PackError, match=r"consent\.signatures\[0\]\.image_png_base64: not a PNG"):
+        build_pack(c, catalogue)
+    sig["image_png_base64"] = "%%%"
+    with pytest.raises(PackError, match="not base64"):
+        build_pack(make_consultation({"consent": {"signatures": [sig]}}), catalogue)
