@@ -245,6 +245,17 @@ def test_clinic_pages_are_marked_as_practice_not_evidence(catalogue: Catalogue) 
         assert catalogue.sources[key].kind == "clinic-page", key
 
 
+def test_efficacy_claims_never_rest_on_clinic_pages_alone(catalogue: Catalogue) -> None:
+    """Clinic pages show practice, not evidence: what a treatment does must cite
+    at least one source that is not a clinic page."""
+    practice = {k for k, s in catalogue.sources.items() if s.kind == "clinic-page"}
+    for key, ind in catalogue.indications.items():
+        for st in (ind.evidence_summary, ind.expected_outcome, *ind.benefits):
+            assert set(st.source) - practice, f"{key}: {st.text}"
+    for key, product in catalogue.products.items():
+        assert set(product.regulatory.statement.source) - practice, key
+
+
 def test_statement_without_source_is_rejected(folder: Path) -> None:
     edit(folder, "risks.toml",
          'what_to_do = { text = "Bruises fade by themselves. Do not stop a prescribed blood '
@@ -304,11 +315,11 @@ def test_unknown_key_names_file_and_key(folder: Path) -> None:
 
 def test_wrong_type_names_file_and_key(folder: Path) -> None:
     edit(folder, "needles.toml", "outer_diameter_mm = 0.31", 'outer_diameter_mm = "thin"')
-    edit(folder, "risks.toml", 'frequency = "rare"\nfrequency_text = "rare (no exact',
-         'frequency = "sometimes"\nfrequency_text = "rare (no exact')
+    edit(folder, "risks.toml", 'frequency = "rare"\nfrequency_text = "rare: 15 cases',
+         'frequency = "sometimes"\nfrequency_text = "rare: 15 cases')
     problems = problems_of(folder)
     assert "needles.toml: 30.outer_diameter_mm: must be a number, not text" in problems
-    assert "risks.toml: mycobacterial-infection.frequency: must be one of" in problems
+    assert "risks.toml: microneedling-granulomas.frequency: must be one of" in problems
 
 
 def test_missing_file_is_named(folder: Path) -> None:
