@@ -220,24 +220,34 @@ def test_interval_shorter_than_product_minimum_warns(run, sessions, interval, wa
 
 
 @pytest.mark.parametrize("length, depth, expected", [
-    (4, 4.0, set()),                          # nappage bound 4 mm, needle just long enough
-    (4, 1.0, set()),                          # nappage lower bound
-    (4, 0.9, {"depth-outside-technique"}),
-    (6, 4.1, {"depth-outside-technique"}),
-    (4, 4.1, {"depth-outside-technique", "needle-too-short"}),
-    (13, 3.0, set()),
+    ("hi", "hi", set()),                      # at the upper bound, needle just long enough
+    (13, "lo", set()),                        # at the lower bound
+    (13, "lo-", {"depth-outside-technique"}),
+    (13, "hi+", {"depth-outside-technique"}),
+    ("hi", "hi+", {"depth-outside-technique", "needle-too-short"}),
+    ("half", "lo", {"needle-too-short"}),
 ])
-def test_needle_length_and_technique_depth(run, length, depth, expected):
-    findings = run({"delivery": {"needle_length_mm": length, "depth_mm": depth}})
+def test_needle_length_and_technique_depth(run, catalogue, length, depth, expected):
+    nappage = catalogue.techniques["nappage"]
+    lo, hi = nappage.depth_min_mm, nappage.depth_max_mm
+    assert 0.1 < lo < hi < 13
+    value = {"lo": lo, "hi": hi, "lo-": lo - 0.1, "hi+": hi + 0.1, "half": lo / 2}
+    findings = run({"delivery": {"technique": "nappage",
+                                 "needle_length_mm": value.get(length, length),
+                                 "depth_mm": value[depth]}})
     assert rules(findings) == expected
     paths = {f.rule: f.path for f in findings}
     assert paths.get("needle-too-short", "delivery.needle_length_mm") == "delivery.needle_length_mm"
     assert paths.get("depth-outside-technique", "delivery.depth_mm") == "delivery.depth_mm"
 
 
-def test_depth_message_names_the_technique_range(run):
-    f = only(run({"delivery": {"depth_mm": 0.5}}), "depth-outside-technique")
-    assert "1 to 4 mm" in f.message and "Nappage" in f.message
+def test_depth_message_names_the_technique_range(run, catalogue):
+    nappage = catalogue.techniques["nappage"]
+    f = only(run({"delivery": {"depth_mm": nappage.depth_min_mm / 2}}),
+             "depth-outside-technique")
+    assert (f"{nappage.depth_min_mm:g} to {nappage.depth_max_mm:g} mm" in f.message
+            and nappage.name in f.message)
+    assert set(nappage.depth_source) <= set(f.source)
 
 
 # --- licence, suitability, areas --------------------------------------------------------
