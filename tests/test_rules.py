@@ -261,13 +261,13 @@ def test_off_label_use_must_be_disclosed(run):
     assert rules(findings) == {"off-label"}
 
 
-def test_licensed_product_outside_its_indication_is_off_label(run):
+def test_licensed_product_outside_its_indication_is_off_label(run, catalogue):
     findings = run({"indication": "localized-fat", "areas": ["abdomen"],
                     "delivery": {"technique": "subcutaneous", "needle_length_mm": 13,
                                  "depth_mm": 6.0},
                     "products": [product("deoxycholic-acid", injections=5)]})
     assert {"off-label", "outside-licensed-area", "product-not-suited"} <= rules(findings)
-    assert "Fat under the chin" in only(findings, "off-label").message
+    assert catalogue.indications["submental-fat"].name in only(findings, "off-label").message
 
 
 def test_unlicensed_product_warns_strongly(run):
@@ -289,16 +289,17 @@ def test_anaesthetic_is_exempt_from_off_label_and_suitability(run):
     assert findings == []
 
 
-def test_product_not_suited_to_indication_warns(run):
+def test_product_not_suited_to_indication_warns(run, catalogue):
     findings = run({"products": [product("hyaluronic-acid-non-crosslinked"),
                                  product("minoxidil")]})
     f = only(findings, "product-not-suited")
-    assert f.path == "products[1].id" and "Minoxidil" in f.message
+    assert f.path == "products[1].id"
+    assert catalogue.products["minoxidil"].name in f.message
 
 
-def test_area_not_listed_for_indication_warns(run):
+def test_area_not_listed_for_indication_warns(run, catalogue):
     f = only(run({"areas": ["face", "abdomen"]}), "area-not-indicated")
-    assert f.path == "areas[1]" and "Abdomen" in f.message
+    assert f.path == "areas[1]" and catalogue.areas["abdomen"].name in f.message
 
 
 @pytest.mark.parametrize("areas, warned", [
@@ -334,14 +335,14 @@ def test_microneedling_with_a_product_not_for_intradermal_use_warns(
 
 
 @pytest.mark.parametrize("allergy, products, matched", [
-    ("Lignocaine", ["hyaluronic-acid-non-crosslinked", "lidocaine"], "Lidocaine"),
-    ("LIDOCAINE", ["hyaluronic-acid-non-crosslinked", "lidocaine"], "Lidocaine"),
-    ("lidocaine", ["hyaluronic-acid-non-crosslinked", "lidocaine"], "Lidocaine"),
+    ("Lignocaine", ["hyaluronic-acid-non-crosslinked", "lidocaine"], "lidocaine"),
+    ("LIDOCAINE", ["hyaluronic-acid-non-crosslinked", "lidocaine"], "lidocaine"),
+    ("lidocaine", ["hyaluronic-acid-non-crosslinked", "lidocaine"], "lidocaine"),
     ("xylocaine - hives in 2019", ["hyaluronic-acid-non-crosslinked", "lidocaine"],
-     "Lidocaine"),
-    ("fish", ["polynucleotides"], "salmon"),
-    ("Sodium hyaluronate", ["hyaluronic-acid-non-crosslinked"], "yaluronic"),
-    ("benzyl alcohol", ["deoxycholic-acid"], "enzyl alcohol"),
+     "lidocaine"),
+    ("fish", ["polynucleotides"], "polynucleotides"),
+    ("Sodium hyaluronate", ["hyaluronic-acid-non-crosslinked"], "hyaluronic-acid"),
+    ("benzyl alcohol", ["deoxycholic-acid"], "benzyl-alcohol"),
 ])
 def test_allergy_to_any_ingredient_blocks_absolutely(run, catalogue, allergy, products,
                                                      matched):
@@ -350,7 +351,7 @@ def test_allergy_to_any_ingredient_blocks_absolutely(run, catalogue, allergy, pr
     f = only(findings, "allergy-ingredient")
     assert f.absolute and f.path == "screening.allergies[1]"
     assert allergy.strip() in f.message
-    assert matched.lower() in f.message.lower() or matched in f.message
+    assert catalogue.ingredients[matched].name in f.message
 
 
 @pytest.mark.parametrize("allergy", ["penicillin", "shellfish", "latex", "", "   ",
