@@ -187,6 +187,12 @@ def test_missing_file_and_folder_exit_2(capsys, tmp_path):
     assert_one_clean_line(err, tmp_path, "folder")
 
 
+def test_file_name_with_a_null_byte_exits_2(capsys):
+    code, out, err = check(capsys, "bad\x00name.json")
+    assert code == 2 and out == ""
+    assert_one_clean_line(err, "bad", "not a valid file name")
+
+
 def test_missing_argument_exits_2_with_one_line(capsys):
     try:
         code = main(["check"])

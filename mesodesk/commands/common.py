@@ -45,6 +45,8 @@ def load_checked(path: str) -> tuple[Consultation, Catalogue]:
         catalogue = default_catalogue()
     except CatalogueError as exc:
         raise InvalidInput(str(exc)) from None
+    if "\x00" in str(path):
+        raise InvalidInput(f"{str(path)!r}: not a valid file name (it contains a null byte)")
     try:
         consultation = load(path)
     except ConsultationError as exc:
