@@ -250,6 +250,15 @@ def test_depth_message_names_the_technique_range(run, catalogue):
     assert set(nappage.depth_source) <= set(f.source)
 
 
+@pytest.mark.parametrize("depth, warned", [(3.9, True), (4.0, False), (6.0, False)])
+def test_subcutaneous_product_planned_at_an_intradermal_depth_warns(run, depth, warned):
+    findings = run(DCA_PLAN, {"delivery": {"depth_mm": depth}})
+    assert ("too-shallow-for-subcutaneous-product" in rules(findings)) is warned
+    if warned:
+        f = only(findings, "too-shallow-for-subcutaneous-product")
+        assert f.path == "delivery.depth_mm" and "ulceration" in f.message
+
+
 # --- licence, suitability, areas --------------------------------------------------------
 
 

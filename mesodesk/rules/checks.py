@@ -265,6 +265,19 @@ def depth(ctx: Context) -> Iterator[Hit]:
                   technique.depth_source)
 
 
+def shallow_subcutaneous(ctx: Context) -> Iterator[Hit]:
+    """A product for the fat layer planned at an intradermal depth."""
+    depth_mm = ctx.consultation.delivery.depth_mm
+    minimum = ctx.param("too-shallow-for-subcutaneous-product", "min_depth_mm", 4.0)
+    if depth_mm >= minimum - EPSILON:
+        return
+    for chosen in ctx.distinct:
+        if chosen.product.route == "subcutaneous":
+            yield Hit("too-shallow-for-subcutaneous-product", "delivery.depth_mm",
+                      {"product": chosen.product.name, "depth": number(depth_mm),
+                       "min_depth": number(minimum)})
+
+
 CODED_RULES: tuple[CodedRule, ...] = (
     CodedRule(("under-18", "birth-date-implausible"),
               "younger than min_age on the consultation date, or a date of birth that "
@@ -292,4 +305,7 @@ CODED_RULES: tuple[CodedRule, ...] = (
     CodedRule(("area-not-indicated",), "an area not listed for the indication", areas),
     CodedRule(("needle-too-short",), "a needle shorter than the planned depth", needle),
     CodedRule(("depth-outside-technique",), "a depth outside the technique's range", depth),
+    CodedRule(("too-shallow-for-subcutaneous-product",),
+              "a product for the fat layer planned shallower than min_depth_mm",
+              shallow_subcutaneous),
 )
