@@ -120,7 +120,7 @@ def test_a_failing_step_leaves_the_database_at_the_previous_version(db_url, monk
     with pytest.raises(RuntimeError, match="midway"):
         open_store(db_url)
     engine = bare_engine(db_url)
-    assert versions(engine)[-1] == 2
+    assert versions(engine)[-1] == migrations.MIGRATIONS[-2].version
     assert "half_done" not in inspect(engine).get_table_names()    # rolled back
     engine.dispose()
 

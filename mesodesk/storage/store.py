@@ -13,11 +13,11 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, column, create_engine, event, table, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
@@ -201,6 +201,10 @@ def _guard(method: Callable[P, R]) -> Callable[P, R]:
             raise StoreError(f"records database error: {_sentence(exc)}") from None
 
     return wrapper
+
+
+_PATIENTS = table("patients", *(column(name) for name in (
+    "id", "name", "search_key", "date_of_birth", "phone", "email", "created_at", "updated_at")))
 
 
 def _new_id() -> str:
@@ -469,6 +473,34 @@ class Store:
                                         now_text())
 
     @_guard
+    def import_patients(self, patients: Iterable[tuple[str, dt.date | None, str, str]],
+                        batch: int = 5000) -> int:
+        """Bulk-add patients given as (name, date of birth, phone, email), e.g. from a
+        clinic's previous system, in one transaction; returns how many were added.
+        Does not merge with existing patients."""
+        now, added = now_text(), 0
+        with self._tx(write=True) as conn:
+            rows: list[dict[str, Any]] = []
+            for name, dob, phone, email in patients:
+                if not name.strip():
+                    raise StoreError(f"patient {added + len(rows) + 1} has no name")
+                rows.append({"id": _new_id(), "name": name.strip(),
+                             "search_key": search_key(name),
+                             "date_of_birth": dob.isoformat() if dob else None, "phone": phone,
+                             "email": email, "created_at": now, "updated_at": now})
+                if len(rows) >= batch:
+                    added += self._insert_patients(conn, rows)
+                    rows = []
+            added += self._insert_patients(conn, rows)
+        return added
+
+    @staticmethod
+    def _insert_patients(conn: Connection, rows: list[dict[str, Any]]) -> int:
+        if rows:   # a Core insert: batched into multi-row INSERTs on PostgreSQL
+            conn.execute(_PATIENTS.insert(), rows)
+        return len(rows)
+
+    @_guard
     def signed(self, consultation_id: str) -> SignedConsultation:
         with self._tx() as conn:
             row = conn.execute(text(
@@ -500,8 +532,17 @@ class Store:
         for i, word in enumerate(q.words):
             clauses.append(f"search_key LIKE :w{i} ESCAPE '\\'")
             params[f"w{i}"] = like_pattern(word)
-        sql = (f"SELECT id, name, date_of_birth, phone, email FROM patients WHERE "
-               f"{' AND '.join(clauses)} ORDER BY search_key, date_of_birth, id LIMIT :limit")
+        where = " AND ".join(clauses)
+        columns = "id, name, date_of_birth, phone, email, search_key"
+        order = "ORDER BY search_key, date_of_birth, id LIMIT :limit"
+        if self.is_sqlite:
+            # walking the search_key index in order stops after `limit` matches
+            sql = f"SELECT {columns} FROM patients WHERE {where} {order}"
+        else:
+            # OFFSET 0 fences the filter: PostgreSQL finds the matches first (through
+            # the trigram index) instead of walking the whole ordered index
+            sql = (f"SELECT {columns} FROM (SELECT {columns} FROM patients WHERE {where} "
+                   f"OFFSET 0) AS found {order}")
         with self._tx() as conn:
             rows = conn.execute(text(sql), params).all()
         return [PatientSummary(r.id, r.name, _date(r.date_of_birth), r.phone, r.email)
