@@ -590,6 +590,7 @@ class MainWindow(QMainWindow):
             self.settings.practitioner = dict(self.state.data.get("practitioner") or {})
         self.step_id = step_id
         page = self.pages[step_id]
+        page.set_state(self.state)  # another step may have changed its section
         self.page_stack.setCurrentWidget(page)
         page.entered()
         self.refresh()

@@ -1,0 +1,346 @@
+"""The consultation window, driven through its real widgets (offscreen, no sleeps)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.conftest import merge
+
+pytestmark = pytest.mark.usefixtures("fresh_home")
+
+BUILD_TIMEOUT = 20000  # ms; a pack builds in about a second
+
+
+@pytest.fixture
+def window(qtbot):
+    from mesodesk.ui.window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)  # shortcuts and mnemonics need an active window
+    qtbot.waitUntil(lambda: w.store is not None)
+    yield w
+    if w.autosaver is not None:
+        w.autosaver.close()
+
+
+def all_no(catalogue) -> dict:
+    return {q: "no" for q in catalogue.screening}
+
+
+def write_case(tmp_path: Path, data: dict, name: str = "case.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def alt(qtbot, window, key, step: str) -> None:
+    """A mnemonic (Alt+letter); buttons answer with an animated click, so wait for it."""
+    qtbot.keyClick(window.focusWidget() or window, key, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: window.step_id == step)
+
+
+def tick(qtbot, box) -> None:
+    """Click a check box or radio button on its indicator (its label may be shorter
+    than the stretched widget, so the centre can miss it)."""
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(box.height() // 2,
+                                                                box.height() // 2))
+
+
+def draw(qtbot, pad, points: list[tuple[int, int]]) -> None:
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(*points[0]))
+    for p in points[1:]:
+        qtbot.mouseMove(pad, QPoint(*p))
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(*points[-1]))
+
+
+def sign_pad(qtbot, pad, wiggle: float = 0.3) -> None:
+    """Two strokes: a zigzag (its amplitude makes each signer's differ) and a bar."""
+    w, h = pad.width(), pad.height()
+    draw(qtbot, pad, [(int(w * x / 20), int(h * (0.5 + wiggle * ((-1) ** x) / 2)))
+                      for x in range(2, 18)])
+    draw(qtbot, pad, [(int(w * 0.3), int(h * 0.2)), (int(w * 0.35), int(h * 0.8))])
+
+
+def test_a_whole_consultation_by_keyboard_and_mouse_to_a_signed_saved_pdf(
+        qtbot, window, catalogue, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+
+    qtbot.mouseClick(window.start.new, Qt.MouseButton.LeftButton)
+    assert window.step_id == "clinic"
+    clinic = window.pages["clinic"]
+    qtbot.keyClicks(clinic.clinic_name, "Riverside Aesthetics")
+    qtbot.keyClicks(clinic.emergency, "+44 7700 900000")
+    qtbot.keyClicks(clinic.practitioner, "Dr Ana Silva")
+    alt(qtbot, window, Qt.Key.Key_N, "patient")  # &Next
+
+    patient = window.pages["patient"]
+    qtbot.keyClicks(patient.name, "Zoe Kowalczyk")
+    patient.dob.setFocus()
+    qtbot.keyClicks(patient.dob, "14/03/1986")
+    assert patient.age.text().startswith("Age ")
+    qtbot.keyClick(patient.dob, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is patient.phone  # tab order follows the form
+    qtbot.keyClicks(patient.phone, "+44 7700 900123")
+    qtbot.mouseClick(window.next, Qt.MouseButton.LeftButton)
+
+    screening = window.pages["screening"]
+    assert window.step_id == "screening"
+    for qid, buttons in screening.buttons.items():
+        tick(qtbot, buttons["no"])
+    qtbot.keyClicks(screening.medications, "Levothyroxine 50 mcg")
+    alt(qtbot, window, Qt.Key.Key_N, "indication")
+
+    indication = window.pages["indication"]
+    assert window.step_id == "indication"
+    indication.indication.setFocus()
+    qtbot.keyClick(indication.indication, Qt.Key.Key_Down)  # the first indication
+    assert indication.indication.currentData() == "skin-rejuvenation"
+    tick(qtbot, indication.areas["face"])
+    alt(qtbot, window, Qt.Key.Key_N, "delivery")
+
+    delivery = window.pages["delivery"]
+    assert window.step_id == "delivery"
+    default = catalogue.indications["skin-rejuvenation"]
+    assert delivery.technique.currentData() == default.default_technique  # filled in
+    assert delivery.gauge.currentData() == default.default_needle_gauge
+    alt(qtbot, window, Qt.Key.Key_N, "formulation")
+
+    formulation = window.pages["formulation"]
+    assert window.step_id == "formulation"
+    assert formulation.product.itemText(0).endswith("(suited)")
+    qtbot.mouseClick(formulation.add_product, Qt.MouseButton.LeftButton)
+    row = formulation.rows[0]
+    assert QApplication.focusWidget() is row.lot
+    qtbot.keyClicks(row.lot, "HA24A17")
+    qtbot.keyClicks(row.expiry, "2031-05-31")
+    alt(qtbot, window, Qt.Key.Key_N, "plan")
+    alt(qtbot, window, Qt.Key.Key_B, "formulation")  # &Back
+    alt(qtbot, window, Qt.Key.Key_N, "plan")
+    alt(qtbot, window, Qt.Key.Key_N, "review")
+    window.refresh()
+    review = window.pages["review"]
+    for item in review.items.values():  # acknowledge whatever warnings remain
+        if item.acknowledge is not None:
+            tick(qtbot, item.acknowledge)
+    window.refresh()
+    assert window.next.isEnabled(), (review.status.text(), flow_problems(window))
+    qtbot.mouseClick(window.next, Qt.MouseButton.LeftButton)
+
+    consent = window.pages["consent"]
+    assert window.step_id == "consent"
+    tick(qtbot, consent.photos["record-only"])
+    consent.cooling.setFocus()
+    consent.cooling.selectAll()
+    qtbot.keyClicks(consent.cooling, "7")
+    window.refresh()
+    qtbot.mouseClick(window.next, Qt.MouseButton.LeftButton)
+
+    pack = window.pages["pack"]
+    assert window.step_id == "pack"
+    assert not pack.sign.isEnabled()  # not before the patient has the pack on screen
+    qtbot.waitUntil(lambda: pack.sign.isEnabled(), timeout=BUILD_TIMEOUT)
+    assert pack.preview.document.pageCount() >= 4
+    qtbot.mouseClick(pack.sign, Qt.MouseButton.LeftButton)
+
+    sign = window.pages["sign"]
+    assert window.step_id == "sign"
+    assert sign.patient.name.text() == "Zoe Kowalczyk"
+    assert not sign.finish.isEnabled()
+    sign_pad(qtbot, sign.patient.pad)
+    assert not sign.finish.isEnabled()  # the practitioner has not signed
+    sign_pad(qtbot, sign.practitioner.pad, wiggle=0.6)
+    assert len(sign.patient.pad.strokes()) == 2
+    assert all(p[2] == 1.0 for s in sign.patient.pad.strokes() for p in s)  # mouse pressure
+    assert sign.finish.isEnabled()
+    qtbot.mouseClick(sign.finish, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.step_id == "done", timeout=BUILD_TIMEOUT)
+
+    out = tmp_path / "signed-pack.pdf"
+    monkeypatch.setattr(window, "choose_save_path", lambda *a: str(out))
+    qtbot.mouseClick(window.pages["done"].save, Qt.MouseButton.LeftButton)
+    assert out.read_bytes() == window.final_pdf
+
+    reader = PdfReader(io.BytesIO(out.read_bytes()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Kowalczyk" in text
+    assert "Riverside Aesthetics" in text
+    assert "HA24A17" in text
+    # the two signatures drawn above are images in the PDF, at print resolution
+    images = [img for page in reader.pages for img in page.images]
+    sizes = {(img.image.width, img.image.height) for img in images}
+    from mesodesk.ui.signature import PRINT_SIZE
+
+    assert (PRINT_SIZE.width(), PRINT_SIZE.height()) in sizes
+    assert len([i for i in images if (i.image.width, i.image.height) ==
+                (PRINT_SIZE.width(), PRINT_SIZE.height())]) >= 2
+
+    # the strokes are kept in the consultation, and the signed pack is in the records
+    signatures = window.state.data["consent"]["signatures"]
+    assert {s["role"] for s in signatures} == {"patient", "practitioner"}
+    assert signatures[0]["strokes"] and base64.b64decode(signatures[0]["image_png_base64"])
+    stored = window.store.signed(window.state.consultation_id)
+    assert stored.pdf == window.final_pdf
+    assert window.store.drafts() == []  # the draft became the signed consultation
+    kinds = [e.kind for e in window.store.audit_events()] if hasattr(
+        window.store, "audit_events") else []
+    if kinds:
+        assert "signed" in kinds and "exported" in kinds and "viewed" in kinds
+
+
+def test_a_pregnant_patient_cannot_reach_export_with_deoxycholic_acid(
+        qtbot, window, catalogue, jane_data, tmp_path):
+    data = merge(jane_data, {
+        "screening": {"answers": dict(all_no(catalogue), pregnant="yes")},
+        "indication": "submental-fat", "areas": ["submental"],
+        "delivery": {"technique": "point-by-point", "device": "syringe", "needle_gauge": 30,
+                     "needle_length_mm": 13, "depth_mm": 6},
+        "products": [{"id": "deoxycholic-acid", "lot": "K1", "expiry": "2031-01-31",
+                      "volume_ml": 2}],
+        "consent": {"overrides": [{"rule": "pregnancy-injectable", "reason": "insists"}]},
+    })
+    assert window.open_file(write_case(tmp_path, data))
+    assert window.step_id == "review"
+    review = window.pages["review"]
+    item = next(i for (rule, _s, _p), i in review.items.items()
+                if rule == "pregnancy-injectable")
+    assert item.reason is None and item.acknowledge is None  # nothing to tick or write
+    assert item.findChild(type(review.status), "absolute-block") is not None
+    assert "cannot be overridden" in review.status.text()
+    assert not window.next.isEnabled()
+    for step in ("consent", "pack", "sign", "done"):
+        assert not window.go(step)
+        assert window.step_id == "review"
+        row = window.step_list.item(list(window.pages).index(step))
+        assert not row.flags() & Qt.ItemFlag.ItemIsEnabled
+    assert "\u26d4" in window.step_list.item(2).text()  # screening carries the block
+    panel = window.findings_panel.list
+    texts = [panel.item(i).text() for i in range(panel.count())]
+    assert any("pregnan" in t.lower() and t.startswith("\u26d4") for t in texts)
+
+
+def test_an_anticoagulant_warning_must_be_acknowledged_before_export(
+        qtbot, window, catalogue, jane_data, tmp_path):
+    data = merge(jane_data, {"screening": {
+        "answers": dict(all_no(catalogue), anticoagulants="yes")}})
+    assert window.open_file(write_case(tmp_path, data))
+    assert window.step_id == "review"
+    review = window.pages["review"]
+    item = next(i for (rule, _s, _p), i in review.items.items()
+                if rule == "anticoagulant-bruising")
+    assert not window.next.isEnabled()
+    assert not window.go("consent")
+    tick(qtbot, item.acknowledge)
+    qtbot.waitUntil(lambda: window.next.isEnabled())
+    assert "anticoagulant-bruising" in window.state.data["consent"]["acknowledged"]
+    tick(qtbot, item.acknowledge)  # untick: locked again
+    qtbot.waitUntil(lambda: not window.next.isEnabled())
+
+
+def test_findings_update_live_and_a_click_jumps_to_their_step(
+        qtbot, window, catalogue, jane_data, tmp_path):
+    data = merge(jane_data, {"screening": {"answers": all_no(catalogue)}})
+    assert window.open_file(write_case(tmp_path, data))
+    window.go("screening")
+    panel = window.findings_panel.list
+    assert not [panel.item(i).text() for i in range(panel.count())
+                if "\u26a0" in panel.item(i).text()]
+    screening = window.pages["screening"]
+    tick(qtbot, screening.buttons["anticoagulants"]["yes"])
+    qtbot.waitUntil(lambda: panel.count() > 0 and any(
+        "nticoagulant" in panel.item(i).text() for i in range(panel.count())))
+    assert "nticoagulant" in screening.findings_note.text()  # inline on the step too
+    window.go("plan")
+    row = next(i for i in range(panel.count()) if "nticoagulant" in panel.item(i).text())
+    rect = panel.visualItemRect(panel.item(row))
+    qtbot.mouseClick(panel.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.step_id == "screening"
+
+
+def test_an_invalid_file_gives_a_one_line_message_not_a_traceback(qtbot, window, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "mesodesk-consultation/1", "date": "2026-02-30"}')
+    assert not window.open_file(str(bad))
+    message = window.last_alert.text()
+    assert "bad.json" in message and "\n" not in message
+    assert "Traceback" not in message
+    assert window.stack.currentWidget() is window.start
+    assert not window.open_file(str(tmp_path / "missing.json"))
+    assert "no such file" in window.last_alert.text()
+
+
+def test_ctrl_s_saves_the_draft_and_the_start_screen_offers_to_resume_it(
+        qtbot, window, catalogue):
+    from mesodesk.ui.window import MainWindow
+
+    qtbot.mouseClick(window.start.new, Qt.MouseButton.LeftButton)
+    clinic = window.pages["clinic"]
+    qtbot.keyClicks(clinic.clinic_name, "Riverside")
+    qtbot.keyClicks(clinic.practitioner, "Dr Silva")
+    window.go("patient")
+    patient = window.pages["patient"]
+    qtbot.keyClicks(patient.name, "Jane O'Hara")
+    window.go("indication")
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_S,
+                   Qt.KeyboardModifier.ControlModifier)
+    drafts = window.store.drafts()
+    assert [d.patient_name for d in drafts] == ["Jane O'Hara"]
+    assert drafts[0].step == "indication"
+    window.close()
+
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.store is not None)
+    buttons = again.start.resume_buttons
+    assert [b.text() for b in buttons] == ["Resume draft for Jane O'Hara"]
+    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    assert again.step_id == "indication"
+    assert again.pages["patient"].name.text() == "Jane O'Hara"
+    # the clinic was remembered in the settings for the next consultation
+    assert again.settings.clinic["name"] == "Riverside"
+    again.autosaver.close()
+    again.close()
+
+
+def test_typing_can_be_undone(qtbot, window):
+    qtbot.mouseClick(window.start.new, Qt.MouseButton.LeftButton)
+    window.go("patient")
+    name = window.pages["patient"].name
+    qtbot.keyClicks(name, "Jane")
+    qtbot.keyClick(name, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert name.text() == ""
+
+
+def test_window_size_and_position_are_remembered(qtbot, window):
+    from mesodesk.ui.window import MainWindow
+
+    window.resize(720, 520)
+    window.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (720, 520)
+
+
+def test_paper_size_comes_from_the_settings(qtbot, window):
+    window.paper_actions["letter"].trigger()
+    assert window.settings.paper == "letter"
+    from mesodesk.ui.settings import Settings
+
+    assert Settings().paper == "letter"
+
+
+def flow_problems(window) -> list[str]:
+    from mesodesk.ui import flow
+
+    return [str(p) for p in flow.build_consultation(window.state.data, window.catalogue)[1]]
