@@ -577,6 +577,14 @@ def test_a_coded_rule_missing_from_the_catalogue_fails_safe(run, catalogue):
     assert f.absolute and "missing" in f.message
 
 
+def test_unknown_ids_in_a_plan_being_typed_are_skipped_not_raised(run):
+    """The window evaluates while the practitioner types; the CLI rejects such files."""
+    findings = run({"indication": "nope", "areas": ["elbow"],
+                    "delivery": {"technique": "zzz", "device": "qq"},
+                    "products": [product("unknown-x", lot="")]})
+    assert findings == []
+
+
 # --- property: evaluate never raises ----------------------------------------------------
 
 _CAT = None
