@@ -57,14 +57,23 @@ def main(argv: list[str] | None = None) -> int:
             module = importlib.import_module(f"mesodesk.commands.{argv[0]}")
             parser = _Parser(prog=f"mesodesk {argv[0]}", description=COMMANDS[argv[0]])
             module.add_arguments(parser)
-            args = parser.parse_args(argv[1:])
+            try:
+                args = parser.parse_args(argv[1:])
+            except SystemExit as exc:  # --help, or a usage error already printed
+                return int(exc.code or 0)
             return int(module.run(args))
         if argv and argv[0] in ("-h", "--help", "--version"):
-            _parser().parse_args(argv)
+            try:
+                _parser().parse_args(argv)
+            except SystemExit as exc:
+                return int(exc.code or 0)
             return EXIT_OK
         window = _Parser(prog="mesodesk", description="Open the consultation window.")
         window.add_argument("file", nargs="?", help="a consultation file to open")
-        args, qt_args = window.parse_known_args(argv)
+        try:
+            args, qt_args = window.parse_known_args(argv)
+        except SystemExit as exc:
+            return int(exc.code or 0)
         from mesodesk.ui.app import run_app
 
         return int(run_app(args.file, qt_args))

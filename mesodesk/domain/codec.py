@@ -9,7 +9,7 @@ from typing import Any
 
 from mesodesk.domain.files import atomic_write
 from mesodesk.domain.model import FORMAT, Consultation
-from mesodesk.domain.schema import Problem, SchemaError, build, unbuild
+from mesodesk.domain.schema import Problem, SchemaError, build, join, unbuild
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -53,13 +53,46 @@ def parse_json(text: str | bytes) -> Any:
         except UnicodeDecodeError as exc:
             raise ConsultationError([Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise ConsultationError(
             [Problem("", f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")]
         ) from None
     except (ValueError, RecursionError) as exc:
         raise ConsultationError([Problem("", f"not valid JSON: {exc}")]) from None
+    try:  # "\ud800" escapes parse, but no UTF-8 file or PDF can carry them
+        bad = _unencodable(data)
+    except RecursionError:
+        raise ConsultationError([Problem("", "not valid JSON: nested too deeply")]) from None
+    if bad is not None:
+        raise ConsultationError(
+            [Problem(bad, "contains an invalid character (an unpaired surrogate escape)")])
+    return data
+
+
+def _unencodable(value: Any, path: str = "") -> str | None:
+    """The JSON path of the first text that cannot be written as UTF-8 (a lone
+    surrogate such as ``"\\ud800"``, which JSON escapes allow), or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "(document)"
+        return None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)  # type: ignore[assignment]
+    else:
+        return None
+    for key, item in items:
+        found = _unencodable(key, join(path, "(key)")) if isinstance(key, str) else None
+        found = found or _unencodable(item, join(path, key))
+        if found:
+            return found
+    return None
+
+
 
 
 def from_data(data: Any) -> Consultation:
