@@ -160,12 +160,15 @@ def test_greek_and_cyrillic_names_print_as_typed(packs):
     assert "Tomás Ó Briain" in packs["pack_hair_dutasteride"].flat
 
 
-def test_unresolved_findings_mark_the_pack_as_a_draft(packs):
-    jane = packs["jane"].flat
-    assert "DRAFT, NOT FOR TREATMENT" in jane
-    assert "NOT RESOLVED" in jane
-    for name in FILES[1:]:
-        assert "DRAFT" not in packs[name].flat
+def test_unresolved_findings_mark_the_pack_as_a_draft(packs, catalogue):
+    """build_pack (used for the on-screen preview) still builds, but says so plainly."""
+    c = packs["pack_txa_melasma"].consultation
+    draft = build_pack(c.replace(consent=c.consent.__class__(photos="none")), catalogue)
+    text = flat("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(draft)).pages))
+    assert "DRAFT, NOT FOR TREATMENT: 1 safety finding is not resolved" in text
+    assert "NOT RESOLVED: this pack must not be used for treatment." in text
+    for pack in packs.values():
+        assert "DRAFT" not in pack.flat
 
 
 def test_override_reason_and_acknowledgement_are_recorded(packs):
@@ -228,3 +231,13 @@ def test_signature_png_is_drawn_as_an_image(packs):
     assert "Tomás Ó Briain" in flat(signed.pages[page])
     unsigned = packs["pack_dca_submental"]
     assert all(not p.images for p in unsigned.reader.pages)
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_summary_fits_on_the_first_page(catalogue, paper):
+    c = load(DATA / "pack_hair_dutasteride.json")
+    pdf = build_pack(c, catalogue, paper=paper)
+    reader = PdfReader(io.BytesIO(pdf))
+    first, second = (flat(reader.pages[i].extract_text()) for i in (0, 1))
+    assert "checks that the pack is unaltered" in first
+    assert "Part 2" not in first and "Part 2. Information for you" in second

@@ -107,7 +107,7 @@ def summary(ctx: PackContext) -> list[Flowable]:
                            else "") if x]
     if contact:
         out.append(para(" · ".join(contact), "Note"))
-    out.append(para("Mesotherapy: information and consent pack", "Title"))
+    out.append(para("Mesotherapy: information and consent", "Title"))
     if ctx.unresolved:
         out.append(para(f"DRAFT, NOT FOR TREATMENT: {len(ctx.unresolved)} safety "
                         f"finding{'s are' if len(ctx.unresolved) > 1 else ' is'} not resolved "
@@ -147,10 +147,9 @@ def summary(ctx: PackContext) -> list[Flowable]:
         "Keep the aftercare card (part 5).",
     ]
     out += [bullet(s) for s in steps]
-    out.append(gap(4))
-    out.append(para(f"Pack fingerprint (SHA-256 of the consultation record embedded in this "
-                    f"file): {ctx.fingerprint}. The command 'mesodesk verify' checks that "
-                    f"the pack is unaltered.", "Note"))
+    out.append(para(f"Fingerprint of this pack (SHA-256 of the consultation record it "
+                    f"embeds; also at the foot of every page): {ctx.fingerprint}. "
+                    f"'mesodesk verify' checks that the pack is unaltered.", "Note"))
     return out
 
 
@@ -180,12 +179,14 @@ def information(ctx: PackContext) -> list[Flowable]:
     out.append(cite.statement(device.description))
     out.append(labelled("Needle", f"{sel.needle_text(c.delivery.needle_gauge, c.delivery.needle_length_mm)}"
                                   f", to a depth of about {sel.number(c.delivery.depth_mm)} mm"))
-    out.append(para("The products", "Subheading"))
-    for (product, status), use in zip(ctx.products, c.products):
-        out.append(para(product.name, "Label"))
-        out.append(cite.statement(product.description))
-        out.append(labelled("Status for this use", sel.STATUS_LABEL[status]))
-        out.append(cite.statement(product.regulatory.statement))
+    out += heading("The products", "Subheading", 50)
+    for product, status in ctx.products:
+        out.append(KeepTogether([
+            para(product.name, "Label"),
+            cite.statement(product.description),
+            labelled("Status for this use", sel.STATUS_LABEL[status]),
+            cite.statement(product.regulatory.statement),
+        ]))
     off_label = [p.name for p, s in ctx.products if s == "off-label"]
     unlicensed = [p.name for p, s in ctx.products if s == "unlicensed"]
     if off_label:
@@ -324,16 +325,16 @@ def consent(ctx: PackContext) -> list[Flowable]:
     rows = [[para(s, "Cell"), Box()] for s in statements]
     out.append(_box_table(rows, w, box_side="right"))
 
-    out += heading("Photographs")
-    out.append(para("The box ticked shows the choice you made. Initial it."))
     rows = [[Box(ticked=key == c.consent.photos), para(st.text, "Cell")]
             for key, st in texts.photo_options.items()]
-    out.append(_box_table(rows, w, box_side="left"))
-    out.append(gap(2))
     initials = Table([[para("Your initials for this choice:", "Label"), Box()]],
                      colWidths=[0.5 * w, 12 * mm], hAlign="LEFT")
     initials.setStyle(table_style(("VALIGN", (0, 0), (-1, -1), "MIDDLE")))
-    out.append(initials)
+    out.append(KeepTogether([
+        para("Photographs", "Heading"),
+        para("The box ticked shows the choice you made. Initial it."),
+        _box_table(rows, w, box_side="left"), gap(2), initials,
+    ]))
 
     out += heading("Time to think")
     out.append(para(texts.cooling_off.text))
