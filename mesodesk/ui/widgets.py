@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QFormLayout, QFrame, 
                                QPushButton, QRadioButton, QScrollArea, QSizePolicy, QVBoxLayout,
                                QWidget)
 
-from mesodesk.catalogue.model import Catalogue
-from mesodesk.rules import Finding
-from mesodesk.ui.flow import FlowState
+if TYPE_CHECKING:  # the window imports this module before the catalogue is needed
+    from mesodesk.catalogue.model import Catalogue
+    from mesodesk.rules import Finding
+    from mesodesk.ui.flow import FlowState
 
 SEVERITY_WORDS = {"block": "Block", "warn": "Warning", "info": "Note"}
 SEVERITY_MARKS = {"block": "\u26d4", "warn": "\u26a0", "info": "\u2139"}

@@ -13,21 +13,26 @@ import datetime as dt
 import logging
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, QUrl
 from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDesktopServices, QFont,
                            QKeySequence, QPageSize)
 from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
                                QStackedWidget, QVBoxLayout, QWidget)
 
-from mesodesk.catalogue.model import Catalogue
-from mesodesk.rules import Finding
-from mesodesk.ui import flow
+from mesodesk.ui.lazy import lazy_import
 from mesodesk.ui.settings import Settings
 from mesodesk.ui.widgets import (SEVERITY_MARKS, SEVERITY_WORDS, StepPage, button, heading,
                                  note, sources_text)
+
+if TYPE_CHECKING:
+    from mesodesk.catalogue.model import Catalogue
+    from mesodesk.rules import Finding
+    from mesodesk.ui import flow
+else:  # loaded on first use, after the window is on screen
+    flow = lazy_import("mesodesk.ui.flow")
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +183,14 @@ class MainWindow(QMainWindow):
             font_h = self.fontMetrics().height()
             self.resize(font_h * 80, font_h * 52)
         self.statusBar().showMessage("Ready")
-        QTimer.singleShot(0, self._open_records)
+        self._painted = False
+
+    def event(self, event: QEvent) -> bool:
+        """The records open after the window's first paint, so it appears fast."""
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self._open_records)
+        return super().event(event)
 
     # --- menus ----------------------------------------------------------------------------
     def _menus(self) -> None:

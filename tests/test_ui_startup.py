@@ -1,0 +1,70 @@
+"""The window appears before the heavy layers load: reportlab, SQLAlchemy and the
+PostgreSQL driver are imported only after the first paint (checked in a fresh
+process, since this test process has imported everything already)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = r"""
+import json, sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from mesodesk.ui.app import application
+from mesodesk.ui.window import MainWindow
+
+HEAVY = ("reportlab", "sqlalchemy", "psycopg2", "mesodesk.pack", "mesodesk.storage.store")
+report = {}
+
+
+def loaded():
+    return sorted(m for m in HEAVY if m in sys.modules)
+
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and obj is window and "shown" not in report:
+            report["shown"] = loaded()
+        return False
+
+
+def after(tries=[0]):
+    tries[0] += 1
+    if window.store is None and tries[0] < 150:  # up to 15 s on a slow machine
+        QTimer.singleShot(100, after)
+        return
+    report["records_open"] = window.store is not None
+    report["later"] = loaded()
+    window.close()
+    app.quit()
+
+
+app = application([])
+window = MainWindow()
+spy = FirstPaint()
+window.installEventFilter(spy)
+window.show()
+QTimer.singleShot(100, after)
+app.exec()
+print(json.dumps(report))
+"""
+
+
+def test_heavy_modules_load_only_after_the_window_is_shown(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               MESODESK_CONFIG_DIR=str(tmp_path / "config"),
+               MESODESK_DATA_DIR=str(tmp_path / "data"))
+    result = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True,
+                            env=env, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["shown"] == []
+    # the records did open, right after the first paint
+    assert report["records_open"] is True
+    assert "sqlalchemy" in report["later"]
+    assert "reportlab" not in report["later"]  # only when the first pack is built
