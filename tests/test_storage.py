@@ -321,3 +321,16 @@ def test_unsupported_urls_are_one_sentence(tmp_path):
 def test_an_unreachable_postgres_server_is_one_sentence():
     with pytest.raises(StoreError, match="cannot open the records database"):
         open_store("postgresql+psycopg2://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_verification_notices_events_cut_from_the_end(store, make_consultation):
+    store.record_event("viewed", "Dr A", None)
+    cid, _ = sign_jane(store, make_consultation)
+    assert store.verify_audit().ok
+    engine = raw_engine(store)
+    with engine.begin() as conn:      # remove the last event: the chain alone still holds
+        _drop_audit_triggers(conn, store.dialect)
+        conn.exec_driver_sql("DELETE FROM audit_events WHERE seq = 2")
+    engine.dispose()
+    report = store.verify_audit()
+    assert report.sentence().startswith(f"event 2: missing: consultation {cid} is signed")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mesodesk.storage import migrations
-from mesodesk.storage.chain import verify_chain
+from mesodesk.storage.chain import verify_trail
 from mesodesk.storage.records import AuditEvent, StoreError
 from mesodesk.storage.store import check_sqlite_file
 
@@ -85,10 +85,12 @@ def inspect_file(path: Path) -> BackupInfo:
             if version > migrations.LATEST:
                 raise StoreError(f"{path} was written by a newer mesodesk "
                                  f"(records version {version})")
+            signed = conn.execute("SELECT id, fingerprint FROM consultations "
+                                  "WHERE state = 'signed' ORDER BY signed_at, id").fetchall()
             rows = conn.execute(
                 "SELECT seq, time, kind, practitioner, consultation_id, detail, prev_hash, "
                 "hash FROM audit_events ORDER BY seq")
-            report = verify_chain(AuditEvent(*row) for row in rows)
+            report = verify_trail((AuditEvent(*row) for row in rows), signed)
             if not report.ok:
                 raise StoreError(f"{path}: the audit trail is broken at {report.sentence()}")
             counts = dict(conn.execute(

@@ -53,3 +53,35 @@ def verify_chain(events: Iterable[AuditEvent]) -> ChainReport:
             return ChainReport(count, ev.seq, "was altered after it was written (hash differs)")
         prev, expected_seq, count = ev.hash, expected_seq + 1, count + 1
     return ChainReport(count)
+
+
+def verify_trail(events: Iterable[AuditEvent],
+                 signed: Iterable[tuple[str, str]]) -> ChainReport:
+    """The chain, and then that every signed consultation (id, fingerprint) has
+    its 'signed' event with that fingerprint. The second check catches events
+    cut from the end of the trail, which a hash chain alone cannot notice."""
+    seen: dict[str, set[str]] = {}
+    last = 0
+
+    def watch(items: Iterable[AuditEvent]) -> Iterable[AuditEvent]:
+        nonlocal last
+        for ev in items:
+            last = ev.seq
+            if ev.kind == "signed" and ev.consultation_id:
+                try:
+                    fp = json.loads(ev.detail).get("fingerprint", "")
+                except (ValueError, AttributeError):
+                    fp = ""
+                seen.setdefault(ev.consultation_id, set()).add(str(fp))
+            yield ev
+
+    report = verify_chain(watch(events))
+    if not report.ok:
+        return report
+    for consultation_id, fingerprint in signed:
+        if fingerprint not in seen.get(consultation_id, set()):
+            return ChainReport(report.events, last + 1,
+                               f"missing: consultation {consultation_id} is signed but the "
+                               "trail has no matching 'signed' event (events removed from "
+                               "the end, or a row written around mesodesk?)")
+    return report

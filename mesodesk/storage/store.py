@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 
 from mesodesk.domain import Consultation, canonical_json, fingerprint as fingerprint_of
 from mesodesk.storage import migrations
-from mesodesk.storage.chain import GENESIS, canonical_detail, event_hash, verify_chain
+from mesodesk.storage.chain import GENESIS, canonical_detail, event_hash, verify_trail
 from mesodesk.storage.clock import now_text, parse_time
 from mesodesk.storage.records import (EVENT_KINDS, AuditEvent, ChainReport, ConsultationSummary,
                                       Draft, DraftSummary, PatientSummary, SignedConsultation,
@@ -624,12 +624,15 @@ class Store:
     def verify_audit(self) -> ChainReport:
         """Check the whole chain; names the first broken link."""
         with self._tx() as conn:
+            signed = [(r.id, r.fingerprint) for r in conn.execute(text(
+                "SELECT id, fingerprint FROM consultations WHERE state = 'signed' "
+                "ORDER BY signed_at, id"))]
             result = conn.execute(text(
                 "SELECT seq, time, kind, practitioner, consultation_id, detail, prev_hash, hash "
                 "FROM audit_events ORDER BY seq"))
-            return verify_chain(
-                AuditEvent(int(r.seq), r.time, r.kind, r.practitioner, r.consultation_id,
-                           r.detail, r.prev_hash, r.hash) for r in result)
+            return verify_trail(
+                (AuditEvent(int(r.seq), r.time, r.kind, r.practitioner, r.consultation_id,
+                            r.detail, r.prev_hash, r.hash) for r in result), signed)
 
 
 def open_store(url: str | os.PathLike[str] | None = None, *, upgrade: bool = True) -> Store:
