@@ -241,3 +241,13 @@ def test_summary_fits_on_the_first_page(catalogue, paper):
     first, second = (flat(reader.pages[i].extract_text()) for i in (0, 1))
     assert "checks that the pack is unaltered" in first
     assert "Part 2" not in first and "Part 2. Information for you" in second
+
+
+def test_contents_give_the_page_each_part_starts_on(packs):
+    for pack in packs.values():
+        layout = pack.reader.pages[0].extract_text(extraction_mode="layout")
+        listed = {int(m[1]): int(m[2]) for m in
+                  re.finditer(r"^\s*([1-5])\s+\S.*?\s(\d+)\s*$", layout, re.M)}
+        actual = {n: pack.page_with(f"Part {n}. ") + 1 for n in range(2, 6)}
+        actual[1] = 1
+        assert listed == actual

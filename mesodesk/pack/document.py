@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 
 from mesodesk.pack.fonts import BOLD, FAMILY
 from mesodesk.pack.styles import ACCENT, INK, RULE, RUNNING_PT, Geometry
@@ -58,6 +58,8 @@ def numbered_canvas(running: Running, geometry: Geometry, created: str) -> type[
             super().__init__(*args, **kwargs)
             self.setDateFormatter(lambda *_: created)
             self._pages: list[dict[str, Any]] = []
+            self.part_pages: dict[int, int] = {}  # part number -> page it starts on
+            self.page_refs: list[tuple[int, float, float, int]] = []  # page, x, y, part
 
         def showPage(self) -> None:  # noqa: N802 (reportlab's name)
             self._pages.append(dict(self.__dict__))
@@ -68,8 +70,18 @@ def numbered_canvas(running: Running, geometry: Geometry, created: str) -> type[
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
                 self._page_number(number, total)
+                self._page_refs(number)
                 super().showPage()
             super().save()
+
+        def _page_refs(self, number: int) -> None:
+            for page, x, y, part in self.page_refs:
+                if page == number and part in self.part_pages:
+                    self.saveState()
+                    self.setFont(FAMILY, 12)
+                    self.setFillColor(INK)
+                    self.drawString(x, y, str(self.part_pages[part]))
+                    self.restoreState()
 
         def _page_number(self, number: int, total: int) -> None:
             self.saveState()
@@ -80,6 +92,36 @@ def numbered_canvas(running: Running, geometry: Geometry, created: str) -> type[
             self.restoreState()
 
     return NumberedCanvas
+
+
+class PartHeading(Paragraph):
+    """A part's title; records the page it lands on for the contents."""
+
+    def __init__(self, text: str, style: Any, part: int) -> None:
+        super().__init__(text, style)
+        self.part = part
+
+    def draw(self) -> None:
+        self.canv.part_pages.setdefault(self.part, self.canv.getPageNumber())
+        super().draw()
+
+
+class PageOf(Flowable):
+    """The page a part starts on, written in once the whole pack is laid out
+    (the contents on page 1 are drawn before later pages exist)."""
+
+    def __init__(self, part: int, width: float = 12 * mm, height: float = 15) -> None:
+        super().__init__()
+        self.part = part
+        self.width = width
+        self.height = height
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        x, y = self.canv.absolutePosition(0, 3)
+        self.canv.page_refs.append((self.canv.getPageNumber(), x, y, self.part))
 
 
 class PackDocument(BaseDocTemplate):

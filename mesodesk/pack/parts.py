@@ -19,6 +19,7 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepInFrame, KeepTogeth
 from mesodesk.catalogue.model import Catalogue, Indication, Product
 from mesodesk.domain.model import Consultation, Signature
 from mesodesk.pack import selection as sel
+from mesodesk.pack.document import PageOf, PartHeading
 from mesodesk.pack.flow import (Box, Citations, Line, bullet, gap, labelled, para, png_image,
                                 table, table_style)
 from mesodesk.pack.styles import ALERT, Geometry, stylesheet
@@ -95,7 +96,8 @@ class PackContext:
         return [f for f in self.findings if not f.resolved_by(self.consultation.consent)]
 
     def heading(self, number: int) -> Paragraph:
-        return para(f"Part {number}. {PART_TITLES[number - 1]}", "Part")
+        return PartHeading(markup(f"Part {number}. {PART_TITLES[number - 1]}"),
+                           stylesheet()["Part"], number)
 
 
 # ---------------------------------------------------------------- 1 Summary
@@ -127,16 +129,17 @@ def summary(ctx: PackContext) -> list[Flowable]:
     out += heading("What is in this pack")
     contents = [
         ["1", "Summary", "This page."],
-        ["2", "Information for you", "What the treatment is, what it may and may not do, "
-                                     "its risks, other options, and when to get help."],
-        ["3", "Consent form", "Statements to initial, your choice about photographs, "
-                              "and signatures."],
-        ["4", "Treatment record", "Your health questions, the safety checks, and the exact "
-                                  "products, needle and plan."],
-        ["5", "Aftercare card", "One page to take home, with the numbers to call."],
+        ["2", "Information for you", "The treatment, what it may and may not do, its risks, "
+                                     "other options, when to get help."],
+        ["3", "Consent form", "Statements to initial, photographs, signatures."],
+        ["4", "Treatment record", "Health questions, safety checks, products, needle, plan."],
+        ["5", "Aftercare card", "To take home, with the numbers to call."],
     ]
-    out.append(table([["Part", "Title", "What it holds"], *contents],
-                     [0.1 * ctx.width, 0.28 * ctx.width, 0.62 * ctx.width], header=True))
+    rows = [[*row, PageOf(int(row[0]))] for row in contents]
+    rows[0][-1] = para("1", "Cell")
+    out.append(table([["Part", "Title", "What it holds", "Page"], *rows],
+                     [0.09 * ctx.width, 0.26 * ctx.width, 0.55 * ctx.width, 0.1 * ctx.width],
+                     header=True))
     out += heading("How to use this pack")
     days = c.consent.cooling_off_days
     steps = [
@@ -147,9 +150,9 @@ def summary(ctx: PackContext) -> list[Flowable]:
         "Keep the aftercare card (part 5).",
     ]
     out += [bullet(s) for s in steps]
-    out.append(para(f"Fingerprint of this pack (SHA-256 of the consultation record it "
-                    f"embeds; also at the foot of every page): {ctx.fingerprint}. "
-                    f"'mesodesk verify' checks that the pack is unaltered.", "Note"))
+    out.append(para(f"Fingerprint (SHA-256 of the consultation record this file embeds, "
+                    f"also at the foot of every page): {ctx.fingerprint}. 'mesodesk verify' "
+                    f"checks that the pack is unaltered.", "Note"))
     return out
 
 
