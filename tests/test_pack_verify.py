@@ -165,3 +165,23 @@ def test_letter_pack_verifies_too(consultation, catalogue):
 def test_embedded_file_is_named_consultation_json(pdf):
     reader = PdfReader(io.BytesIO(pdf))
     assert list(reader.attachments) == [ATTACHMENT]
+
+
+def test_verify_names_a_changed_catalogue_rather_than_blaming_the_pack(pdf, catalogue):
+    """A pack made with another catalogue version fails, and says why."""
+    import dataclasses
+
+    texts = dataclasses.replace(catalogue.texts, results_vary=dataclasses.replace(
+        catalogue.texts.results_vary, text="Results differ between people."))
+    newer = dataclasses.replace(catalogue, texts=texts)
+    result = verify_pack(pdf, newer)
+    assert not result.ok
+    assert "catalogue or program changed" in result.problems[0]
+
+
+def test_build_refuses_ids_the_catalogue_does_not_know(consultation, catalogue):
+    from mesodesk.pack import PackError
+
+    odd = consultation.replace(areas=("elbow-of-nowhere",))
+    with pytest.raises(PackError, match=r"areas\[0\]: unknown area 'elbow-of-nowhere'"):
+        build_pack(odd, catalogue)

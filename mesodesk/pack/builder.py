@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 
 from mesodesk import __version__
 from mesodesk.catalogue.model import Catalogue
+from mesodesk.catalogue.references import check_references
 from mesodesk.domain.codec import canonical_json, fingerprint
 from mesodesk.domain.model import Consultation
 from mesodesk.pack import parts
 from mesodesk.pack.document import Running, render
 from mesodesk.pack.embed import attach
+from mesodesk.pack.flow import PackError
 from mesodesk.pack.styles import PAPERS, geometry
 from mesodesk.pack.text import one_line
 from mesodesk.rules import evaluate, sort_findings
@@ -22,18 +23,20 @@ log = logging.getLogger(__name__)
 KEYWORD_PREFIX = "fingerprint:sha256:"
 
 
-@functools.lru_cache(maxsize=8)
-def _catalogue_digest(catalogue: Catalogue) -> str:
-    return hashlib.sha256(repr(catalogue).encode("utf-8")).hexdigest()[:16]
+_DIGESTS: dict[int, tuple[Catalogue, str]] = {}
 
 
 def catalogue_digest(catalogue: Catalogue) -> str:
     """A short digest of the catalogue's content, stated in the pack's metadata
     so ``verify`` can tell a changed catalogue from an altered pack."""
-    try:
-        return _catalogue_digest(catalogue)
-    except TypeError:  # unhashable (mapping fields): compute without the cache
-        return hashlib.sha256(repr(catalogue).encode("utf-8")).hexdigest()[:16]
+    cached = _DIGESTS.get(id(catalogue))
+    if cached is not None and cached[0] is catalogue:
+        return cached[1]
+    digest = hashlib.sha256(repr(catalogue).encode("utf-8")).hexdigest()[:16]
+    if len(_DIGESTS) > 8:
+        _DIGESTS.clear()
+    _DIGESTS[id(catalogue)] = (catalogue, digest)
+    return digest
 
 
 def creator(catalogue: Catalogue) -> str:
@@ -46,6 +49,9 @@ def build_pack(consultation: Consultation, catalogue: Catalogue, *, paper: str =
     the consultation holds something unprintable, such as a damaged signature."""
     if paper not in PAPERS:
         raise ValueError(f"unknown paper {paper!r} (use {' or '.join(PAPERS)})")
+    problems = check_references(consultation, catalogue)
+    if problems:
+        raise PackError(str(problems[0]))
     fp = fingerprint(consultation)
     findings = sort_findings(evaluate(consultation, catalogue))
     ctx = parts.PackContext(consultation, catalogue, fp, findings, geometry(paper))
