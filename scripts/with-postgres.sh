@@ -57,7 +57,16 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+free_port() {
+  local py
+  for py in python3 "${PYTHON:-}" .venv/bin/python; do
+    if [ -n "$py" ] && command -v "$py" >/dev/null 2>&1; then
+      "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' && return
+    fi
+  done
+  echo $((20000 + RANDOM % 20000))
+}
+port=$(free_port)
 
 if ! "${as_owner[@]}" "$bindir/initdb" -D "$pgdata" -U mesodesk --auth=trust \
        --encoding=UTF8 --locale=C.UTF-8 >"$root/initdb.log" 2>&1; then

@@ -31,7 +31,8 @@ def search_key(name: str) -> str:
     """The normalised form of a name: lower case, no accents, no apostrophes,
     words separated by single spaces."""
     text = unicodedata.normalize("NFKD", name.translate(_APOSTROPHES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     words = "".join(ch if ch.isalnum() else " " for ch in text).split()
     return " ".join(words)

@@ -70,7 +70,9 @@ def to_url(url_or_path: str | os.PathLike[str]) -> URL:
         if not url.database or url.database == ":memory:":
             raise StoreError("an in-memory database would lose every record; give a file")
         return url.set(drivername="sqlite+pysqlite")
-    if url.get_backend_name() == "postgresql":
+    if url.get_backend_name() in ("postgresql", "postgres"):
+        if url.get_backend_name() == "postgres":          # the libpq spelling
+            url = url.set(drivername="postgresql")
         return url if "+" in url.drivername else url.set(drivername="postgresql+psycopg2")
     raise StoreError(f"unsupported database {url.get_backend_name()!r}: "
                      "use a SQLite file or a postgresql:// URL")
