@@ -11,6 +11,7 @@ import pytest
 from mesodesk.cli import main
 from mesodesk.domain import fingerprint
 from mesodesk.storage import open_store
+from tests.test_storage import db_url  # noqa: F401  (the two-backend fixture)
 
 PDF = b"%PDF-1.7\n% pack\n%%EOF\n"
 GARBAGE = b"this is not a database, just bytes \x00\xff" * 100
@@ -180,3 +181,25 @@ def test_restore_over_a_corrupt_database_keeps_the_corrupt_file(capsys, db, tmp_
     with open_store(path) as store:
         assert store.signed(cid).pdf == PDF
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_audit_verify_on_each_backend(capsys, db_url):
+    with open_store(db_url) as store:
+        store.record_event("viewed", "Dr A", "c1")
+        store.record_event("printed", "Dr A", "c1")
+    code, out, _err = run(capsys, "audit", "verify", "--database", db_url)
+    assert (code, out.strip()) == (0, "OK: audit trail intact: 2 events.")
+
+
+def test_restore_onto_a_postgres_server_points_to_pg_restore(capsys, tmp_path):
+    code, _, err = run(capsys, "restore", str(tmp_path / "b.sqlite3"), "--database",
+                       "postgresql://clinic@db.example/mesodesk")
+    assert code == 2 and "pg_restore" in one_line(err)
+
+
+def test_restore_of_a_missing_backup_is_one_sentence(capsys, db, tmp_path):
+    path, _ = db
+    before = path.read_bytes()
+    code, _, err = run(capsys, "restore", str(tmp_path / "nope.sqlite3"), "--database", str(path))
+    assert code == 2 and "no such file" in one_line(err)
+    assert path.read_bytes() == before
