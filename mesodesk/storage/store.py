@@ -195,11 +195,11 @@ def _guard(method: Callable[P, R]) -> Callable[P, R]:
         except DBAPIError as exc:
             self = args[0]
             where = getattr(self, "where", "the records database")
-            log.debug("database error", exc_info=True)
+            log.debug("database error in %s: %s", method.__name__, type(exc.orig).__name__)
             raise StoreError(f"the records database {where} refused the operation: "
                              f"{_sentence(exc)}") from None
         except SQLAlchemyError as exc:
-            log.debug("database error", exc_info=True)
+            log.debug("database error in %s: %s", method.__name__, type(exc).__name__)
             raise StoreError(f"records database error: {_sentence(exc)}") from None
 
     return wrapper
@@ -678,7 +678,7 @@ def open_store(url: str | os.PathLike[str] | None = None, *, upgrade: bool = Tru
         raise StoreError(f"{where}: {exc}") from None
     except DBAPIError as exc:
         engine.dispose()
-        log.debug("cannot open the records database", exc_info=True)
+        log.debug("cannot open the records database: %s", type(exc.orig).__name__)
         message = _sentence(exc)
         if "not a database" in message or "malformed" in message:
             raise StoreError(f"{where} is damaged or not a mesodesk records database "

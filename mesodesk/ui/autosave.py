@@ -154,7 +154,8 @@ class Autosaver(QObject):
                                     (generation, data, step))
             return
         except Exception as exc:  # reported, never lost silently
-            log.error("autosave failed", exc_info=True)
+            log.error("autosave failed: %s", type(exc).__name__)
+            log.debug("autosave failure", exc_info=True)
             self._relay.failed.emit(f"The draft was not saved: {type(exc).__name__}: {exc}",
                                     (generation, data, step))
             return
