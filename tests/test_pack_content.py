@@ -251,3 +251,10 @@ def test_contents_give_the_page_each_part_starts_on(packs):
         actual = {n: pack.page_with(f"Part {n}. ") + 1 for n in range(2, 6)}
         actual[1] = 1
         assert listed == actual
+
+
+def test_a_non_english_patient_is_told_the_pack_is_in_english(make_consultation, catalogue):
+    pdf = build_pack(make_consultation({"language": "pl"}), catalogue)
+    first = flat(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    assert "This pack is in English (the language recorded for you is 'pl')" in first
+    assert PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Lang"] == "en"

@@ -72,7 +72,7 @@ def build_pack(consultation: Consultation, catalogue: Catalogue, *, paper: str =
                   "consent"],
         creator=creator(catalogue),
         producer=f"mesodesk {__version__}",
-        lang=c.language,
+        lang="en",  # the catalogue, and so every word printed, is English
     )
     log.debug("built a pack of %d bytes", len(pdf))
     return attach(pdf, canonical_json(consultation))

@@ -110,6 +110,10 @@ def summary(ctx: PackContext) -> list[Flowable]:
     if contact:
         out.append(para(" · ".join(contact), "Note"))
     out.append(para("Mesotherapy: information and consent", "Title"))
+    if not c.language.startswith("en"):
+        out.append(para(f"This pack is in English (the language recorded for you is "
+                        f"'{c.language}'). Ask the clinic for an interpreter if you need one.",
+                        "Alert"))
     if ctx.unresolved:
         out.append(para(f"DRAFT, NOT FOR TREATMENT: {len(ctx.unresolved)} safety "
                         f"finding{'s are' if len(ctx.unresolved) > 1 else ' is'} not resolved "
