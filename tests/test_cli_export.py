@@ -142,3 +142,11 @@ def test_export_crash_while_writing_leaves_no_partial_file(tmp_path, monkeypatch
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert code == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_export_never_overwrites_the_consultation_file(resolved_data, tmp_path, capsys):
+    src = write(tmp_path, resolved_data)
+    before = src.read_bytes()
+    assert main(["export", str(src), "-o", str(src)]) == 2
+    assert "is the consultation file itself" in capsys.readouterr().err
+    assert src.read_bytes() == before

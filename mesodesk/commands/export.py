@@ -36,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{output}: is a folder; give a file name for the pack")
     if not output.parent.is_dir() and str(output.parent):
         return fail(f"{output}: the folder {output.parent} does not exist")
+    if output.exists() and output.resolve() == Path(args.file).resolve():
+        return fail(f"{output}: is the consultation file itself; choose another name for "
+                    "the pack")
     findings = sort_findings(evaluate(consultation, catalogue))
     open_findings = unresolved(findings, consultation.consent)
     if open_findings:
