@@ -460,7 +460,6 @@ def record(ctx: PackContext) -> list[Flowable]:
             rows.append([[para(f.rule, "CellBold"), para(f.message, "Cell")], kind, how])
         out.append(table(rows, [0.5 * w, 0.17 * w, 0.33 * w], header=True))
 
-    out += heading("Treatment")
     tech = cat.techniques[c.delivery.technique]
     needle = cat.needles.get(c.delivery.needle_gauge)
     needle_line = sel.needle_text(c.delivery.needle_gauge, c.delivery.needle_length_mm)
@@ -475,9 +474,10 @@ def record(ctx: PackContext) -> list[Flowable]:
         ["Needle", needle_line],
         ["Depth", f"{sel.number(c.delivery.depth_mm)} mm"],
     ]
-    out.append(table(rows, [0.28 * w, 0.72 * w], shade_first_column=True))
+    out.append(KeepTogether([para("Treatment", "Heading"),
+                             table(rows, [0.28 * w, 0.72 * w], shade_first_column=True)]))
 
-    out += heading("Products")
+    out += heading("Products", room_mm=45)
     rows = [["Product", "Status", "Lot", "Expiry", "Volume"]]
     for (product, status), use in zip(ctx.products, c.products):
         volume = f"{sel.number(use.volume_ml)} mL"
