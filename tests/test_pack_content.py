@@ -258,3 +258,12 @@ def test_a_non_english_patient_is_told_the_pack_is_in_english(make_consultation,
     first = flat(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
     assert "This pack is in English (the language recorded for you is 'pl')" in first
     assert PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Lang"] == "en"
+
+
+def test_a_licensed_anaesthetic_is_not_claimed_to_be_within_licence(packs):
+    """Lidocaine is licensed, but the catalogue lists no licensed indication for
+    this use, so the pack says "licensed medicine" and no more."""
+    hair = packs["pack_hair_dutasteride"].flat
+    lidocaine = hair[hair.index("Lidocaine (local anaesthetic)", hair.index("The products")):]
+    assert lidocaine.split("Status for this use: ")[1].startswith("licensed medicine ")
+    assert "used within its licence" not in hair

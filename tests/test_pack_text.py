@@ -74,6 +74,10 @@ def test_any_text_in_every_free_text_field_still_builds(make_consultation, catal
         "products": [{"id": "hyaluronic-acid-non-crosslinked", "lot": other,
                       "expiry": "2027-05-31", "volume_ml": 2.0}],
         "plan": {"notes": other},
+        "consent": {"overrides": [{"rule": "anticoagulant-deoxycholic-acid",
+                                   "reason": other.strip() or "x"}],
+                    "signatures": [{"role": "witness", "name": name,
+                                    "signed_at": "2026-11-25T10:00:00+01:00"}]},
     })
     pdf = build_pack(c, catalogue)
     assert pdf.startswith(b"%PDF-")

@@ -191,7 +191,7 @@ def information(ctx: PackContext) -> list[Flowable]:
         out.append(KeepTogether([
             para(product.name, "Label"),
             cite.statement(product.description),
-            labelled("Status for this use", sel.STATUS_LABEL[status]),
+            labelled("Status for this use", sel.status_text(product, c.indication)),
             cite.statement(product.regulatory.statement),
         ]))
     off_label = [p.name for p, s in ctx.products if s == "off-label"]

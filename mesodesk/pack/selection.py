@@ -86,6 +86,15 @@ def use_status(product: Product, indication: str) -> Regulatory:
     return status
 
 
+def status_text(product: Product, indication: str) -> str:
+    """The regulatory status of this use in plain words. "Within its licence" is
+    said only when the catalogue lists this indication among the licensed ones."""
+    status = use_status(product, indication)
+    if status == "licensed" and indication not in product.regulatory.licensed_for:
+        return "licensed medicine"
+    return STATUS_LABEL[status]
+
+
 def needle_text(gauge: int, length_mm: float) -> str:
     """A needle as gauge × length, e.g. "30G × 4 mm" (never "larger/smaller gauge")."""
     return f"{gauge}G × {number(length_mm)} mm"
