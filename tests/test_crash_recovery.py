@@ -106,7 +106,7 @@ def _read_line(proc: subprocess.Popen[str], prefix: str, timeout: float) -> tupl
 
 
 @pytest.mark.slow
-def test_typed_text_survives_sigkill_and_the_next_start_offers_it(tmp_path):
+def test_typed_text_survives_sigkill_and_the_next_start_offers_it(fresh_home):
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
 

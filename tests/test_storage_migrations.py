@@ -141,12 +141,11 @@ def test_a_database_of_another_program_is_refused(tmp_path):
 
 # -- the SQLite file -----------------------------------------------------------------------
 
-def test_the_default_records_file_is_private_and_in_wal_mode(tmp_path):
+def test_the_default_records_file_is_private_and_in_wal_mode(fresh_home):
     store = open_store()
-    path = tmp_path.parent / "data" / "mesodesk.sqlite3"
-    data_dir = os.environ["MESODESK_DATA_DIR"]
-    assert store.path == path or str(store.path).startswith(data_dir)
+    assert store.path == fresh_home / "data" / "mesodesk.sqlite3"
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(store.path.parent).st_mode) == 0o700
     store.save_draft(None, {}, "patient")
     wal = store.path.with_name(store.path.name + "-wal")
     assert stat.S_IMODE(os.stat(wal).st_mode) == 0o600
