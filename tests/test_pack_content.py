@@ -145,13 +145,21 @@ def test_embedded_consultation_is_the_canonical_json(packs):
 def test_references_list_every_cited_source(packs, catalogue):
     pack = packs["pack_dca_submental"]
     start = pack.text.index("References")
-    cited = {int(n) for group in re.findall(r"\[([\d, ]+)\]", pack.text[:start])
+    end = pack.text.index("Part 3. Consent form")
+    outside = pack.text[:start] + pack.text[end:]  # part 2 and the record's findings
+    cited = {int(n) for group in re.findall(r"\[([\d, ]+)\]", outside)
              for n in group.split(",")}
     assert cited and max(cited) >= 10
-    refs = flat(pack.text[start:])
+    refs = flat(pack.text[start:end])
+    listed = [int(n) for n in re.findall(r"(?:^|\s)(\d+)\.\s\s?\S", refs)]
     for n in sorted(cited):
-        assert re.search(rf"(^| ){n}\.\s", refs), f"reference {n} is cited but not listed"
+        assert n in listed, f"reference {n} is cited but not listed"
+    assert cited == set(range(1, max(cited) + 1)), "numbered in order of first citation"
+    assert max(cited) + 1 not in listed, "no source is listed that is never cited"
     assert "Kybella" in refs or "KYBELLA" in refs
+    record = flat(pack.text[pack.text.index("Part 4. Treatment record"):])
+    assert re.search(r"bruising in 72% of treated patients in the trials\)\. A written reason "
+                     r"is needed to go ahead\. \[\d+(, \d+)*\]", record)
 
 
 def test_greek_and_cyrillic_names_print_as_typed(packs):

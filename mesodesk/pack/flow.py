@@ -52,6 +52,8 @@ class Citations:
         """Markup such as " [1, 4]" for these source keys."""
         numbers = []
         for key in keys:
+            if key not in self.catalogue.sources:
+                continue  # the catalogue loader rejects these; never print a dangling number
             if key not in self.order:
                 self.order.append(key)
             numbers.append(self.order.index(key) + 1)

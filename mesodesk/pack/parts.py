@@ -457,7 +457,9 @@ def record(ctx: PackContext) -> list[Flowable]:
             else:
                 override = consent_.override_for(f.rule)
                 how = f"Overridden by the practitioner. Reason: {override.reason if override else ''}"
-            rows.append([[para(f.rule, "CellBold"), para(f.message, "Cell")], kind, how])
+            rows.append([[para(f.rule, "CellBold"),
+                          para(f.message, "Cell", suffix=ctx.citations.mark(f.source))],
+                         kind, how])
         out.append(table(rows, [0.5 * w, 0.17 * w, 0.33 * w], header=True))
 
     tech = cat.techniques[c.delivery.technique]
