@@ -29,7 +29,9 @@ class _Task(QRunnable):
         super().__init__()
         self._fn = fn
         self._relay = relay
-        self.setAutoDelete(True)
+        # Python owns the task (the op holds it until it reports): letting the
+        # pool delete it too frees the wrapper twice in PySide6.
+        self.setAutoDelete(False)
 
     def run(self) -> None:  # worker thread
         try:
@@ -68,7 +70,8 @@ class BackgroundOp(QObject):
 
     def run(self) -> "BackgroundOp":
         _RUNNING.add(self)
-        QThreadPool.globalInstance().start(_Task(self._fn, self._relay))
+        self._task = _Task(self._fn, self._relay)
+        QThreadPool.globalInstance().start(self._task)
         return self
 
     def _succeeded(self, result: Any) -> None:
