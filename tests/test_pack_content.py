@@ -146,7 +146,7 @@ def test_references_list_every_cited_source(packs, catalogue):
     pack = packs["pack_dca_submental"]
     start = pack.text.index("References")
     end = pack.text.index("Part 3. Consent form")
-    outside = pack.text[:start] + pack.text[end:]  # part 2 and the record's findings
+    outside = flat(pack.text[:start] + pack.text[end:])  # part 2 and the record's findings
     cited = {int(n) for group in re.findall(r"\[([\d, ]+)\]", outside)
              for n in group.split(",")}
     assert cited and max(cited) >= 10
