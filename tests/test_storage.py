@@ -7,6 +7,8 @@ import datetime as dt
 import os
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -334,3 +336,25 @@ def test_verification_notices_events_cut_from_the_end(store, make_consultation):
     engine.dispose()
     report = store.verify_audit()
     assert report.sentence().startswith(f"event 2: missing: consultation {cid} is signed")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**53, 2**53) |
+    st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) |
+    st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(patient=st.dictionaries(st.sampled_from(["name", "date_of_birth", "phone"]),
+                               json_values | st.text(max_size=30), max_size=3),
+       rest=st.dictionaries(st.text(max_size=8), json_values, max_size=4))
+@example(patient={"name": "Jane\x00 O'Hara", "date_of_birth": "1986-03-14"}, rest={"\x00": 1})
+def test_any_json_draft_round_trips(store, patient, rest):
+    data = {**rest, "patient": patient}
+    draft_id = store.save_draft(None, data, "patient")
+    assert store.load_draft(draft_id).data == data
+    assert "\x00" not in store.drafts()[0].patient_name
+    store.discard_draft(draft_id)

@@ -201,12 +201,20 @@ def _guard(method: Callable[P, R]) -> Callable[P, R]:
         except SQLAlchemyError as exc:
             log.debug("database error in %s: %s", method.__name__, type(exc).__name__)
             raise StoreError(f"records database error: {_sentence(exc)}") from None
+        except ValueError as exc:      # e.g. the driver refusing a value, unreadable JSON
+            log.debug("value error in %s", method.__name__)
+            raise StoreError(f"the records database refused a value: {_sentence(exc)}") from None
 
     return wrapper
 
 
 _PATIENTS = table("patients", *(column(name) for name in (
     "id", "name", "search_key", "date_of_birth", "phone", "email", "created_at", "updated_at")))
+
+
+def _clean(value: object) -> str:
+    """Text as a TEXT column takes it on every backend (PostgreSQL refuses NUL)."""
+    return str(value or "").replace("\x00", "")
 
 
 def _new_id() -> str:
@@ -220,7 +228,7 @@ def _patient_fields(data: Any) -> tuple[str, str | None, str | None]:
         patient = data.get("patient")
         if isinstance(patient, dict):
             if isinstance(patient.get("name"), str):
-                name = patient["name"].strip()
+                name = _clean(patient["name"]).strip()
             dob = _iso_date(patient.get("date_of_birth"))
         date = _iso_date(data.get("date"))
     return name, dob, date
@@ -300,8 +308,9 @@ class Store:
             raise StoreError(f"the draft cannot be saved as JSON ({exc})") from None
         name, dob, date = _patient_fields(data)
         now = now_text()
-        values = {"data": data_text, "step": step or "", "name": name, "key": search_key(name),
-                  "dob": dob, "date": date, "now": now, "practitioner": practitioner}
+        values = {"data": data_text, "step": _clean(step), "name": name,
+                  "key": search_key(name), "dob": dob, "date": date, "now": now,
+                  "practitioner": _clean(practitioner)}
         with self._tx(write=True) as conn:
             if draft_id is not None:
                 row = conn.execute(text("SELECT state FROM consultations WHERE id = :id"),
@@ -380,7 +389,8 @@ class Store:
                 ":date, :data, :practitioner, :supersedes, :now, :now)"),
                 {"id": new_id, "pid": row.patient_id, "name": name, "key": search_key(name),
                  "dob": dob, "date": date, "data": json.dumps(data, ensure_ascii=False),
-                 "practitioner": practitioner, "supersedes": consultation_id, "now": now})
+                 "practitioner": _clean(practitioner), "supersedes": consultation_id,
+                 "now": now})
             self._append(conn, "created", practitioner, new_id, {"supersedes": consultation_id})
             return new_id
 
@@ -401,6 +411,8 @@ class Store:
             raise StoreError("the fingerprint does not match the consultation; "
                              "rebuild the pack before signing")
         patient = consultation.patient
+        practitioner = _clean(practitioner)
+        patient_name = _clean(patient.name).strip()
         now = now_text()
         with self._tx(write=True) as conn:
             supersedes = None
@@ -415,10 +427,10 @@ class Store:
                                      "start a new version to change it")
                 if existing is not None:
                     supersedes = existing.supersedes
-            patient_id = self._upsert_patient(conn, patient.name, patient.date_of_birth,
+            patient_id = self._upsert_patient(conn, patient_name, patient.date_of_birth,
                                               patient.phone, patient.email, now)
-            values = {"id": consultation_id, "pid": patient_id, "name": patient.name,
-                      "key": search_key(patient.name), "dob": patient.date_of_birth.isoformat(),
+            values = {"id": consultation_id, "pid": patient_id, "name": patient_name,
+                      "key": search_key(patient_name), "dob": patient.date_of_birth.isoformat(),
                       "date": consultation.date.isoformat(), "canonical": canonical,
                       "pdf": bytes(pdf), "fp": fingerprint, "practitioner": practitioner,
                       "now": now}
@@ -446,6 +458,7 @@ class Store:
 
     def _upsert_patient(self, conn: Connection, name: str, dob: dt.date, phone: str,
                         email: str, now: str) -> str:
+        name, phone, email = _clean(name).strip(), _clean(phone), _clean(email)
         key = search_key(name)
         row = conn.execute(text(
             "SELECT id FROM patients WHERE search_key = :key AND date_of_birth = :dob "
@@ -486,10 +499,10 @@ class Store:
             for name, dob, phone, email in patients:
                 if not name.strip():
                     raise StoreError(f"patient {added + len(rows) + 1} has no name")
-                rows.append({"id": _new_id(), "name": name.strip(),
+                rows.append({"id": _new_id(), "name": _clean(name).strip(),
                              "search_key": search_key(name),
-                             "date_of_birth": dob.isoformat() if dob else None, "phone": phone,
-                             "email": email, "created_at": now, "updated_at": now})
+                             "date_of_birth": dob.isoformat() if dob else None,
+                             "phone": _clean(phone), "email": _clean(email), "created_at": now, "updated_at": now})
                 if len(rows) >= batch:
                     added += self._insert_patients(conn, rows)
                     rows = []
@@ -599,6 +612,8 @@ class Store:
         last = conn.execute(text(
             "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")).first()
         seq, prev = (int(last.seq) + 1, last.hash) if last else (1, GENESIS)
+        practitioner = _clean(practitioner)
+        consultation_id = None if consultation_id is None else _clean(consultation_id)
         time, detail_text = now_text(), canonical_detail(detail)
         digest = event_hash(seq, time, kind, practitioner or "", consultation_id, detail_text,
                             prev)
