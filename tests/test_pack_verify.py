@@ -10,7 +10,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
 from mesodesk.cli import main
-from mesodesk.domain import canonical_json, load
+from mesodesk.domain import load
 from mesodesk.pack import build_pack, read_embedded, verify_pack
 from mesodesk.pack.embed import ATTACHMENT
 
