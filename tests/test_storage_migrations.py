@@ -93,6 +93,14 @@ def test_a_version_1_database_is_upgraded_with_its_records_intact(db_url, make_c
     store.record_event("viewed", "Dr B", "s1")               # the chain continues
     assert store.verify_audit().events == 2
     store.close()
+    if store.path is not None:         # SQLite: the version 1 file is kept, untouched
+        kept = store.path.with_name(store.path.name + ".before-upgrade-v1")
+        old = bare_engine(str(kept))
+        assert versions(old) == [1]
+        with old.connect() as conn:
+            assert conn.execute(text("SELECT name FROM patients")).scalar_one() == "Zoë Ängström"
+        old.dispose()
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600
 
 
 def test_a_database_from_a_newer_mesodesk_is_refused_untouched(db_url):

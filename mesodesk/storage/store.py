@@ -103,14 +103,14 @@ def check_sqlite_file(path: Path) -> None:
                          "it was left untouched")
 
 
-def _precheck_sqlite(path: Path) -> None:
+def _precheck_sqlite(path: Path) -> int:
     """Read an existing file without writing to it: refuse anything that is not a
     mesodesk database this version can open, before WAL mode or a migration
-    touches it."""
+    touches it. Returns its records version (0 when new or empty)."""
     import sqlite3
 
     if not path.exists() or path.stat().st_size == 0:
-        return
+        return 0
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     except sqlite3.Error as exc:
@@ -121,9 +121,10 @@ def _precheck_sqlite(path: Path) -> None:
         if tables and "schema_version" not in tables:
             raise StoreError(f"{path} holds other tables but no mesodesk records "
                              "(no schema_version table); it was left untouched")
+        version = 0
         if tables:
-            version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
-            if (version or 0) > migrations.LATEST:
+            version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
+            if version > migrations.LATEST:
                 raise StoreError(f"{path} was written by a newer mesodesk (records version "
                                  f"{version}; this mesodesk reads up to {migrations.LATEST}); "
                                  "update mesodesk")
@@ -132,13 +133,46 @@ def _precheck_sqlite(path: Path) -> None:
                          "it was left untouched") from None
     finally:
         conn.close()
+    return int(version)
+
+
+def _copy_before_upgrade(path: Path, version: int) -> Path:
+    """Keep a copy of an older database before upgrading it (SQLite online
+    backup: consistent, WAL included), so an upgrade can always be undone."""
+    import sqlite3
+
+    copy = path.with_name(f"{path.name}.before-upgrade-v{version}")
+    if copy.exists():
+        return copy
+    part = copy.with_name(copy.name + ".part")
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.close(fd)
+        src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        dst = sqlite3.connect(part)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+            src.close()
+        os.replace(part, copy)
+    except (OSError, sqlite3.Error) as exc:
+        part.unlink(missing_ok=True)
+        raise StoreError(f"cannot keep a copy of {path} before upgrading it ({exc}); "
+                         "it was left untouched") from None
+    log.info("kept a copy of the records (version %d) before upgrading", version)
+    return copy
 
 
 def _prepare_sqlite_file(path: Path) -> None:
     """Create the folder (0700) and an empty database file (0600) if absent; make an
-    existing file readable by its owner only."""
+    existing file readable by its owner only; copy an older database aside before
+    it is upgraded."""
     check_sqlite_file(path)
-    _precheck_sqlite(path)
+    version = _precheck_sqlite(path)
+    if 0 < version < migrations.LATEST:
+        _copy_before_upgrade(path, version)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
