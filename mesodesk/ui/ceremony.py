@@ -136,9 +136,11 @@ class ReviewPage(StepPage):
             text = (f"{len(absolute)} finding{'s' if len(absolute) > 1 else ''} cannot be "
                     "overridden. Consent and the pack stay locked.")
         elif open_:
-            text = (f"{len(open_)} finding{'s' if len(open_) > 1 else ''} still need your "
-                    "attention: tick each warning once discussed, and give a written "
-                    "reason for each block you override. Consent stays locked until then.")
+            count = (f"{len(open_)} findings still need" if len(open_) > 1
+                     else "1 finding still needs")
+            text = (f"{count} your attention: tick each warning once discussed, and give a "
+                    "written reason for each block you override. Consent stays locked until "
+                    "then.")
         else:
             text = "Every finding is resolved. You can go on to consent."
         self.status.setText(text)
@@ -276,6 +278,7 @@ class Busy(QWidget):
 class PackPage(StepPage):
     step_id = "pack"
     title = "The pack, for the patient to read"
+    fills_height = True
     sign_requested = Signal()
     print_requested = Signal()
     retry_requested = Signal()

@@ -172,24 +172,31 @@ class ScreeningPage(StepPage):
         self.buttons: dict[str, dict[str, QRadioButton]] = {}
         questions = sorted(self.catalogue.screening.items(), key=lambda kv: (kv[1].order, kv[0]))
         for qid, question in questions:
-            box = QGroupBox(question.question)
+            box = QFrame()
+            box.setFrameShape(QFrame.Shape.StyledPanel)
             box.setAccessibleName(question.question)
             box.setObjectName(f"question-{qid}")
-            row = QHBoxLayout(box)
+            column = QVBoxLayout(box)
+            asked = note(question.question)
+            font = asked.font()
+            font.setBold(True)
+            asked.setFont(font)
+            column.addWidget(asked)
+            row = QHBoxLayout()
             group = QButtonGroup(box)
             self.buttons[qid] = {}
             for answer, text in ANSWERS:
                 b = radio(text)
                 b.setObjectName(f"{qid}-{answer}")
+                b.setAccessibleDescription(question.question)
                 group.addButton(b)
                 row.addWidget(b)
                 self.buttons[qid][answer] = b
                 b.toggled.connect(lambda on, q=qid, a=answer: on and self._answer(q, a))
+            row.addStretch(1)
+            column.addLayout(row)
             if question.help:
-                box.setToolTip(question.help)
-                row.addWidget(note(question.help), 1)
-            else:
-                row.addStretch(1)
+                column.addWidget(note(question.help))
             self.groups[qid] = group
             self.body.addWidget(box)
         form = QFormLayout()

@@ -89,7 +89,10 @@ def note(text: str = "", rich: bool = False) -> QLabel:
     label.setText(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+    policy.setHeightForWidth(True)
+    label.setSizePolicy(policy)
     return label
 
 
@@ -136,6 +139,7 @@ class StepPage(QWidget):
 
     step_id = ""
     title = ""
+    fills_height = False   # True: the page's main widget takes the spare height
     edited = Signal()
 
     def __init__(self, state: FlowState, catalogue: Catalogue,
@@ -156,8 +160,10 @@ class StepPage(QWidget):
         outer.addWidget(self.scroll, 1)
         self.findings_note = FindingsNote(self)
         outer.addWidget(self.findings_note)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.build()
-        self.body.addStretch(1)
+        if not self.fills_height:
+            self.body.addStretch(1)
 
     # to be provided by subclasses
     def build(self) -> None:
