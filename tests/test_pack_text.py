@@ -103,3 +103,17 @@ def test_a_damaged_signature_image_is_one_clear_error(make_consultation, catalog
     sig["image_png_base64"] = "%%%"
     with pytest.raises(PackError, match="not base64"):
         build_pack(make_consultation({"consent": {"signatures": [sig]}}), catalogue)
+
+
+def test_running_header_shortens_long_names_to_fit():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from mesodesk.pack.document import fit
+    from mesodesk.pack.fonts import FAMILY, register_fonts
+
+    register_fonts()
+    long = "Dr Maximilian Alexander " * 6 + "\nvon Habsburg"
+    short = fit(long, FAMILY, 9.5, 200)
+    assert short.endswith("…") and "\n" not in short
+    assert stringWidth(short, FAMILY, 9.5) <= 200
+    assert fit("Zoë <b>O'Hara</b>", FAMILY, 9.5, 200) == "Zoë <b>O'Hara</b>"

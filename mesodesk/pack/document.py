@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 
@@ -40,11 +41,13 @@ def pdf_date(day: dt.date) -> str:
     return f"D:{day:%Y%m%d}000000+00'00'"
 
 
-def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> str:
-    """``text`` shortened with an ellipsis to fit ``width`` (running header only)."""
-    if canvas.stringWidth(text, font, size) <= width:
+def fit(text: str, font: str, size: float, width: float) -> str:
+    """``text`` on one line, shortened with an ellipsis to fit ``width``
+    (running header only; the full text is in the body)."""
+    text = one_line(text)
+    if stringWidth(text, font, size) <= width:
         return text
-    while text and canvas.stringWidth(text + "…", font, size) > width:
+    while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
 
@@ -131,6 +134,9 @@ class PackDocument(BaseDocTemplate):
                  **info: Any) -> None:
         self.geometry = geometry
         self.running = running
+        half = geometry.frame_width / 2 - 6
+        self._header_texts = (fit(running.clinic, BOLD, RUNNING_PT + 1, half),
+                              fit(running.patient, FAMILY, RUNNING_PT + 1, half))
         super().__init__(buffer, pagesize=(geometry.width, geometry.height),
                          leftMargin=geometry.left, rightMargin=geometry.right,
                          topMargin=geometry.top, bottomMargin=geometry.bottom,
@@ -154,15 +160,12 @@ class PackDocument(BaseDocTemplate):
         g = self.geometry
         canvas.saveState()
         y = g.height - g.top + 8 * mm
-        half = g.frame_width / 2 - 6
         canvas.setFont(BOLD, RUNNING_PT + 1)
         canvas.setFillColor(ACCENT)
-        clinic = _fit(canvas, one_line(self.running.clinic), BOLD, RUNNING_PT + 1, half)
-        canvas.drawString(g.left, y, clinic)
+        canvas.drawString(g.left, y, self._header_texts[0])
         canvas.setFont(FAMILY, RUNNING_PT + 1)
         canvas.setFillColor(INK)
-        patient = _fit(canvas, one_line(self.running.patient), FAMILY, RUNNING_PT + 1, half)
-        canvas.drawRightString(g.width - g.right, y, patient)
+        canvas.drawRightString(g.width - g.right, y, self._header_texts[1])
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         canvas.line(g.left, y - 2.5 * mm, g.width - g.right, y - 2.5 * mm)
