@@ -42,8 +42,8 @@ def view(qtbot, store, records):
 
 def type_search(qtbot, view, text):
     view.search.clear()
-    qtbot.keyClicks(view.search, text)
-    qtbot.waitUntil(lambda: not view._timer.isActive(), timeout=1000)
+    with qtbot.waitSignal(view.searchFinished, timeout=2000):
+        qtbot.keyClicks(view.search, text)
 
 
 def listed(view):
@@ -91,7 +91,8 @@ def test_keyboard_only_enter_opens_the_selected_row(qtbot, view, records):
     view.activateWindow()
     view.search.setFocus()
     qtbot.keyClicks(view.search, "jane")
-    qtbot.keyClick(view.search, Qt.Key.Key_Return)        # search now, focus the results
+    with qtbot.waitSignal(view.searchFinished, timeout=2000):
+        qtbot.keyClick(view.search, Qt.Key.Key_Return)    # search now, focus the results
     assert listed(view) == ["Jane O'Hara (born 1986-03-14)"]
     assert view.patients.hasFocus()
     view.history.setFocus()
@@ -104,7 +105,8 @@ def test_keyboard_only_enter_opens_the_selected_row(qtbot, view, records):
 def test_refresh_shows_a_new_version(qtbot, view, store, records):
     type_search(qtbot, view, "jane")
     store.new_version(records["signed"])
-    view.refresh()
+    with qtbot.waitSignal(view.searchFinished, timeout=2000):
+        view.refresh()
     versions = [view.history.item(r, 4).text() for r in range(view.history.rowCount())]
     assert "new version" in versions
 
@@ -128,4 +130,28 @@ def test_a_database_error_is_shown_not_raised(qtbot, view):
 
     view.set_store(Broken())
     type_search(qtbot, view, "jane")
+    assert listed(view) == []
     assert "disk I/O error" in view.status.text()
+
+
+def test_searching_happens_off_the_gui_thread_and_stale_answers_are_dropped(qtbot, view, store):
+    import threading
+
+    threads = []
+
+    class Spy:
+        def search_patients(self, text):
+            threads.append(threading.current_thread())
+            return store.search_patients(text)
+
+        def consultations_for(self, patient_id):
+            return store.consultations_for(patient_id)
+
+    view.set_store(Spy())
+    view.search.setText("zoe")
+    view.run_search()                     # an answer for "zoe" is on its way...
+    view.search.setText("jane")           # ...but the practitioner typed on
+    with qtbot.waitSignal(view.searchFinished, timeout=2000):
+        view.run_search()
+    assert listed(view) == ["Jane O'Hara (born 1986-03-14)"]
+    assert threads and threading.main_thread() not in threads

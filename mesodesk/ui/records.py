@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -37,12 +37,39 @@ def _button(label: str, parent: QWidget) -> QPushButton:
     return button
 
 
+class _Relay(QObject):
+    """Brings search results from the worker thread to the GUI thread (queued)."""
+
+    found = Signal(int, object)     # request number, list of patients or StoreError
+
+
+class _SearchJob(QRunnable):
+    def __init__(self, number: int, store: Store, text: str, relay: _Relay) -> None:
+        super().__init__()
+        self._number, self._store, self._text, self._relay = number, store, text, relay
+        self.setAutoDelete(True)
+
+    def run(self) -> None:   # worker thread
+        try:
+            result: object = self._store.search_patients(self._text)
+        except StoreError as exc:
+            result = exc
+        except Exception as exc:  # reported in the view, never lost
+            log.error("patient search failed: %s", type(exc).__name__)
+            result = StoreError(f"the search failed ({type(exc).__name__})")
+        try:
+            self._relay.found.emit(self._number, result)
+        except RuntimeError:      # the view was closed meanwhile
+            pass
+
+
 class RecordsView(QWidget):
     """Patient search and history. ``refresh()`` after the records change."""
 
     openDraft = Signal(str)     # draft id
     openSigned = Signal(str)    # consultation id
     newVersion = Signal(str)    # id of the signed consultation to change
+    searchFinished = Signal()   # the patient list shows the current search text
 
     HISTORY_COLUMNS = ("Date", "State", "Last change", "Fingerprint", "Version")
 
@@ -92,6 +119,13 @@ class RecordsView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.status)
 
+        self._pool = QThreadPool(self)      # searches run off the GUI thread, in order
+        self._pool.setMaxThreadCount(1)
+        self._relay = _Relay(self)
+        self._relay.found.connect(self._show_found)
+        self._request = 0
+        self._focus_results = False
+
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
@@ -118,14 +152,27 @@ class RecordsView(QWidget):
         self.run_search()
 
     def run_search(self) -> None:
+        """Start searching for the current text (on the worker thread); the list
+        is updated, and ``searchFinished`` emitted, when the answer arrives.
+        Answers to older texts are dropped."""
         self._timer.stop()
-        selected = self.selected_patient_id()
+        self._request += 1
         text = self.search.text()
-        try:
-            found = self._store.search_patients(text) if text.strip() else []
-        except StoreError as exc:
-            self._show_error(str(exc))
+        if not text.strip():
+            self._show_found(self._request, [])
             return
+        self._pool.start(_SearchJob(self._request, self._store, text, self._relay))
+
+    def _show_found(self, number: int, result: object) -> None:
+        if number != self._request:
+            return                       # the text changed since
+        if isinstance(result, StoreError):
+            self._show_error(str(result))
+            self.searchFinished.emit()
+            return
+        found: list[PatientSummary] = result  # type: ignore[assignment]
+        text = self.search.text()
+        selected = self.selected_patient_id()
         self.patients.blockSignals(True)
         self.patients.clear()
         for p in found:
@@ -143,6 +190,12 @@ class RecordsView(QWidget):
                                 f"{n} patient{'s' if n != 1 else ''} found.")
         else:
             self.status.setText("")
+        if self._focus_results and self.patients.count():
+            self.patients.setFocus()
+            if self.patients.currentItem() is None:
+                self.patients.setCurrentRow(0)
+        self._focus_results = False
+        self.searchFinished.emit()
 
     def selected_patient_id(self) -> str | None:
         item = self.patients.currentItem()
@@ -165,11 +218,8 @@ class RecordsView(QWidget):
         return f"{p.name} (born {born})"
 
     def _search_now_and_focus_results(self) -> None:
+        self._focus_results = True
         self.run_search()
-        if self.patients.count():
-            self.patients.setFocus()
-            if self.patients.currentItem() is None:
-                self.patients.setCurrentRow(0)
 
     def _patient_changed(self, *_args: object) -> None:
         patient_id = self.selected_patient_id()
