@@ -358,3 +358,32 @@ def test_any_json_draft_round_trips(store, patient, rest):
     assert store.load_draft(draft_id).data == data
     assert "\x00" not in store.drafts()[0].patient_name
     store.discard_draft(draft_id)
+
+
+def _drop_signed_triggers(conn, dialect):
+    if dialect == "sqlite":
+        conn.exec_driver_sql("DROP TRIGGER consultations_signed_no_update")
+        conn.exec_driver_sql("DROP TRIGGER consultations_signed_no_delete")
+    else:
+        conn.exec_driver_sql("DROP TRIGGER consultations_signed_is_final ON consultations")
+
+
+@pytest.mark.parametrize(("tamper", "message"), [
+    ("UPDATE consultations SET pdf = :forged WHERE id = :id",
+     "event 2: the signed PDF of consultation {cid} was altered"),
+    ("UPDATE consultations SET canonical_json = :forged WHERE id = :id",
+     "event 2: the signed consultation {cid} no longer matches its fingerprint"),
+    ("DELETE FROM consultations WHERE id = :id",
+     "event 2: consultation {cid} was signed but is no longer in the records"),
+])
+def test_verification_catches_a_signed_record_changed_around_the_triggers(
+        store, make_consultation, tamper, message):
+    store.record_event("viewed", "Dr A", None)
+    cid, _ = sign_jane(store, make_consultation)
+    store.record_event("printed", "Dr A", cid)
+    engine = raw_engine(store)
+    with engine.begin() as conn:
+        _drop_signed_triggers(conn, store.dialect)
+        conn.execute(text(tamper), {"id": cid, "forged": b"%PDF-1.7 forged"})
+    engine.dispose()
+    assert store.verify_audit().sentence().startswith(message.format(cid=cid))

@@ -85,11 +85,11 @@ def inspect_file(path: Path) -> BackupInfo:
             if version > migrations.LATEST:
                 raise StoreError(f"{path} was written by a newer mesodesk "
                                  f"(records version {version})")
-            signed = conn.execute("SELECT id, fingerprint FROM consultations "
-                                  "WHERE state = 'signed' ORDER BY signed_at, id").fetchall()
             rows = conn.execute(
                 "SELECT seq, time, kind, practitioner, consultation_id, detail, prev_hash, "
-                "hash FROM audit_events ORDER BY seq")
+                "hash FROM audit_events ORDER BY seq").fetchall()
+            signed = conn.execute("SELECT id, fingerprint, canonical_json, pdf FROM "
+                                  "consultations WHERE state = 'signed' ORDER BY signed_at, id")
             report = verify_trail((AuditEvent(*row) for row in rows), signed)
             if not report.ok:
                 raise StoreError(f"{path}: the audit trail is broken at {report.sentence()}")

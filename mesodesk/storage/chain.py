@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from mesodesk.storage.records import AuditEvent, ChainReport
@@ -55,12 +56,37 @@ def verify_chain(events: Iterable[AuditEvent]) -> ChainReport:
     return ChainReport(count)
 
 
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class _SignedEvent:
+    seq: int
+    fingerprint: str
+    pdf_sha256: str
+
+
+def _signed_event(ev: AuditEvent) -> _SignedEvent:
+    try:
+        detail = json.loads(ev.detail)
+    except ValueError:
+        detail = {}
+    if not isinstance(detail, dict):
+        detail = {}
+    return _SignedEvent(ev.seq, str(detail.get("fingerprint", "")),
+                        str(detail.get("pdf_sha256", "")))
+
+
 def verify_trail(events: Iterable[AuditEvent],
-                 signed: Iterable[tuple[str, str]]) -> ChainReport:
-    """The chain, and then that every signed consultation (id, fingerprint) has
-    its 'signed' event with that fingerprint. The second check catches events
-    cut from the end of the trail, which a hash chain alone cannot notice."""
-    seen: dict[str, set[str]] = {}
+                 signed: Iterable[tuple[str, str, bytes, bytes]]) -> ChainReport:
+    """The chain, then the signed consultations against it. ``signed`` yields
+    (id, fingerprint, canonical JSON, PDF) for every signed row. Each must have
+    its 'signed' event with that fingerprint (this catches events cut from the
+    end, which a hash chain alone cannot notice); its canonical JSON must still
+    hash to the fingerprint and its PDF to the event's ``pdf_sha256``; and every
+    'signed' event must still have its row."""
+    certified: dict[str, _SignedEvent] = {}
     last = 0
 
     def watch(items: Iterable[AuditEvent]) -> Iterable[AuditEvent]:
@@ -68,20 +94,30 @@ def verify_trail(events: Iterable[AuditEvent],
         for ev in items:
             last = ev.seq
             if ev.kind == "signed" and ev.consultation_id:
-                try:
-                    fp = json.loads(ev.detail).get("fingerprint", "")
-                except (ValueError, AttributeError):
-                    fp = ""
-                seen.setdefault(ev.consultation_id, set()).add(str(fp))
+                certified[ev.consultation_id] = _signed_event(ev)
             yield ev
 
     report = verify_chain(watch(events))
     if not report.ok:
         return report
-    for consultation_id, fingerprint in signed:
-        if fingerprint not in seen.get(consultation_id, set()):
-            return ChainReport(report.events, last + 1,
+    n = report.events
+    present: set[str] = set()
+    for consultation_id, fingerprint, canonical, pdf in signed:
+        present.add(consultation_id)
+        ev = certified.get(consultation_id)
+        if ev is None or ev.fingerprint != fingerprint:
+            return ChainReport(n, last + 1,
                                f"missing: consultation {consultation_id} is signed but the "
                                "trail has no matching 'signed' event (events removed from "
                                "the end, or a row written around mesodesk?)")
+        if sha256_hex(bytes(canonical)) != fingerprint:
+            return ChainReport(n, ev.seq, f"the signed consultation {consultation_id} no "
+                                          "longer matches its fingerprint (it was altered)")
+        if ev.pdf_sha256 and sha256_hex(bytes(pdf)) != ev.pdf_sha256:
+            return ChainReport(n, ev.seq, f"the signed PDF of consultation {consultation_id} "
+                                          "was altered")
+    for consultation_id, ev in sorted(certified.items(), key=lambda item: item[1].seq):
+        if consultation_id not in present:
+            return ChainReport(n, ev.seq, f"consultation {consultation_id} was signed but is "
+                                          "no longer in the records (deleted?)")
     return report

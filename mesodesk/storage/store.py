@@ -23,7 +23,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 
 from mesodesk.domain import Consultation, canonical_json, fingerprint as fingerprint_of
 from mesodesk.storage import migrations
-from mesodesk.storage.chain import GENESIS, canonical_detail, event_hash, verify_trail
+from mesodesk.storage.chain import (GENESIS, canonical_detail, event_hash, sha256_hex,
+                                    verify_trail)
 from mesodesk.storage.clock import now_text, parse_time
 from mesodesk.storage.records import (EVENT_KINDS, AuditEvent, ChainReport, ConsultationSummary,
                                       Draft, DraftSummary, PatientSummary, SignedConsultation,
@@ -483,7 +484,8 @@ class Store:
                     "practitioner, created_at, updated_at, signed_at) VALUES (:id, :pid, "
                     "'signed', :name, :key, :dob, :date, :canonical, :pdf, :fp, :practitioner, "
                     ":now, :now, :now)"), values)
-            detail: dict[str, Any] = {"fingerprint": fingerprint}
+            detail: dict[str, Any] = {"fingerprint": fingerprint,
+                                      "pdf_sha256": sha256_hex(bytes(pdf))}
             if supersedes:
                 detail["supersedes"] = supersedes
             self._append(conn, "signed", practitioner, consultation_id, detail)
@@ -675,15 +677,16 @@ class Store:
     def verify_audit(self) -> ChainReport:
         """Check the whole chain; names the first broken link."""
         with self._tx() as conn:
-            signed = [(r.id, r.fingerprint) for r in conn.execute(text(
-                "SELECT id, fingerprint FROM consultations WHERE state = 'signed' "
-                "ORDER BY signed_at, id"))]
-            result = conn.execute(text(
+            events = conn.execute(text(
                 "SELECT seq, time, kind, practitioner, consultation_id, detail, prev_hash, hash "
-                "FROM audit_events ORDER BY seq"))
+                "FROM audit_events ORDER BY seq")).all()
+            signed = conn.execution_options(stream_results=True, yield_per=50).execute(text(
+                "SELECT id, fingerprint, canonical_json, pdf FROM consultations "
+                "WHERE state = 'signed' ORDER BY signed_at, id"))
             return verify_trail(
                 (AuditEvent(int(r.seq), r.time, r.kind, r.practitioner, r.consultation_id,
-                            r.detail, r.prev_hash, r.hash) for r in result), signed)
+                            r.detail, r.prev_hash, r.hash) for r in events),
+                (tuple(r) for r in signed))
 
 
 def open_store(url: str | os.PathLike[str] | None = None, *, upgrade: bool = True) -> Store:
