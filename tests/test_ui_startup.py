@@ -68,3 +68,33 @@ def test_heavy_modules_load_only_after_the_window_is_shown(tmp_path):
     assert report["records_open"] is True
     assert "sqlalchemy" in report["later"]
     assert "reportlab" not in report["later"]  # only when the first pack is built
+
+
+def test_run_app_opens_the_file_given_on_the_command_line(qapp, fresh_home, tmp_path,
+                                                         jane_data):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from mesodesk.ui.app import run_app
+    from mesodesk.ui.window import MainWindow
+
+    path = tmp_path / "jane.json"
+    path.write_text(json.dumps(jane_data), encoding="utf-8")
+    seen = {}
+
+    def check(tries=[0]):
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
+                   and w.isVisible()]
+        if windows and windows[0].state is not None or tries[0] > 200:
+            if windows:
+                seen["step"] = windows[0].step_id
+                seen["patient"] = windows[0].state.data["patient"]["name"]
+                windows[0].close()
+            QApplication.quit()
+            return
+        tries[0] += 1
+        QTimer.singleShot(20, check)
+
+    QTimer.singleShot(0, check)
+    assert run_app(str(path), []) == 0
+    assert seen == {"step": "review", "patient": "Jane O'Hara"}

@@ -118,7 +118,7 @@ def test_a_whole_consultation_by_keyboard_and_mouse_to_a_signed_saved_pdf(
 
     formulation = window.pages["formulation"]
     assert window.step_id == "formulation"
-    assert formulation.product.itemText(0).endswith("(suited)")
+    assert formulation.product.itemText(0).endswith("\u2014 suited")
     qtbot.mouseClick(formulation.add_product, Qt.MouseButton.LeftButton)
     row = formulation.rows[0]
     assert QApplication.focusWidget() is row.lot

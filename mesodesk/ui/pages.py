@@ -544,7 +544,7 @@ class FormulationPage(StepPage):
         self.product.clear()
         actives = [k for k, p in self.catalogue.products.items() if p.role == "active"]
         for key in [k for k in suited if k in actives]:
-            self.product.addItem(f"{self.catalogue.products[key].name} (suited)", key)
+            self.product.addItem(f"{self.catalogue.products[key].name} \u2014 suited", key)
         for key in actives:
             if key not in suited:
                 self.product.addItem(self.catalogue.products[key].name, key)
