@@ -6,6 +6,10 @@ first) and ``hash`` = SHA-256 over the canonical JSON of
 sorted keys, no whitespace and UTF-8. ``detail`` is hashed as the exact stored
 text, so changing one byte of any field, or removing, inserting or reordering
 an event, breaks the chain at that event.
+
+A chain alone cannot notice events cut from its end, so :func:`verify_trail`
+also holds the signed consultations against their 'signed' events (fingerprint
+and PDF SHA-256), in both directions.
 """
 
 from __future__ import annotations
