@@ -50,8 +50,12 @@ CHILD = textwrap.dedent("""
             then()
 
     def type_name():
+        # the clinic and practitioner are remembered from an earlier consultation,
+        # so a new one opens on the patient's details, as for a returning user
+        window.settings.clinic = {"name": "Riverside Aesthetics"}
+        window.settings.practitioner = {"name": "Dr Ana Silva", "profession": "doctor"}
         window.new_consultation()
-        window.go("patient", force=True)
+        say("STEP", window.step_id)
         window.autosaver.saved.connect(lambda draft_id: say("SAVED", draft_id))
         field = window.pages["patient"].name
         field.setFocus()
@@ -69,7 +73,7 @@ CHILD = textwrap.dedent("""
         say("OFFERS", *offers)
         if window.start.resume_buttons:
             window.start.resume_buttons[0].click()
-            say("RESUMED", window.pages["patient"].name.text())
+            say("RESUMED", window.step_id, window.pages["patient"].name.text())
         app.quit()
 
     when_records_open(type_name if mode == "type" else offer_and_resume)
@@ -112,6 +116,8 @@ def test_typed_text_survives_sigkill_and_the_next_start_offers_it(fresh_home):
 
     first = _start("type", env)
     try:
+        step, _ = _read_line(first, "STEP", timeout=60)
+        assert step == "STEP patient"
         typed, typed_at = _read_line(first, "TYPED", timeout=60)
         assert typed == f"TYPED {NAME}"
         saved, saved_at = _read_line(first, "SAVED", timeout=1.0)
@@ -128,7 +134,8 @@ def test_typed_text_survives_sigkill_and_the_next_start_offers_it(fresh_home):
     with open_store(db) as store:
         [summary] = store.drafts()
         assert summary.id == draft_id and summary.patient_name == NAME
-        assert store.load_draft(draft_id).data["patient"]["name"] == NAME
+        draft = store.load_draft(draft_id)
+        assert draft.data["patient"]["name"] == NAME and draft.step == "patient"
 
     second = _start("offer", env)
     try:
@@ -139,4 +146,4 @@ def test_typed_text_survives_sigkill_and_the_next_start_offers_it(fresh_home):
         if second.poll() is None:
             second.kill()
     assert offers == f"OFFERS Resume draft for {NAME}"
-    assert resumed == f"RESUMED {NAME}"
+    assert resumed == f"RESUMED patient {NAME}"          # the same step, the same text
