@@ -70,31 +70,43 @@ def test_heavy_modules_load_only_after_the_window_is_shown(tmp_path):
     assert "reportlab" not in report["later"]  # only when the first pack is built
 
 
-def test_run_app_opens_the_file_given_on_the_command_line(qapp, fresh_home, tmp_path,
-                                                         jane_data):
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+RUN_APP = r"""
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from mesodesk.ui.app import run_app
+from mesodesk.ui.window import MainWindow
 
-    from mesodesk.ui.app import run_app
-    from mesodesk.ui.window import MainWindow
+seen = {}
 
+
+def check(tries=[0]):
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+    if (windows and windows[0].state is not None) or tries[0] > 500:
+        if windows and windows[0].state is not None:
+            seen["step"] = windows[0].step_id
+            seen["patient"] = windows[0].state.data["patient"]["name"]
+        for w in windows:
+            w.close()
+        return
+    tries[0] += 1
+    QTimer.singleShot(20, check)
+
+
+QTimer.singleShot(0, check)
+code = run_app(sys.argv[1], [])
+print(json.dumps({"code": code, **seen}))
+"""
+
+
+def test_run_app_opens_the_file_given_on_the_command_line(tmp_path, jane_data):
     path = tmp_path / "jane.json"
     path.write_text(json.dumps(jane_data), encoding="utf-8")
-    seen = {}
-
-    def check(tries=[0]):
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
-                   and w.isVisible()]
-        if windows and windows[0].state is not None or tries[0] > 200:
-            if windows:
-                seen["step"] = windows[0].step_id
-                seen["patient"] = windows[0].state.data["patient"]["name"]
-                windows[0].close()
-            QApplication.quit()
-            return
-        tries[0] += 1
-        QTimer.singleShot(20, check)
-
-    QTimer.singleShot(0, check)
-    assert run_app(str(path), []) == 0
-    assert seen == {"step": "review", "patient": "Jane O'Hara"}
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               MESODESK_CONFIG_DIR=str(tmp_path / "config"),
+               MESODESK_DATA_DIR=str(tmp_path / "data"))
+    result = subprocess.run([sys.executable, "-c", RUN_APP, str(path)], capture_output=True,
+                            text=True, env=env, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"code": 0, "step": "review", "patient": "Jane O'Hara"}
