@@ -586,12 +586,14 @@ class Store:
         where = " AND ".join(clauses)
         columns = "id, name, date_of_birth, phone, email, search_key"
         order = "ORDER BY search_key, date_of_birth, id LIMIT :limit"
-        if self.is_sqlite:
+        if self.is_sqlite or not any(len(w) >= 3 for w in q.words):
             # walking the search_key index in order stops after `limit` matches
+            # (fast when matches are common, as they are for short words)
             sql = f"SELECT {columns} FROM patients WHERE {where} {order}"
         else:
             # OFFSET 0 fences the filter: PostgreSQL finds the matches first (through
-            # the trigram index) instead of walking the whole ordered index
+            # the trigram index, which needs 3 letters) instead of walking the whole
+            # ordered index when matches are rare
             sql = (f"SELECT {columns} FROM (SELECT {columns} FROM patients WHERE {where} "
                    f"OFFSET 0) AS found {order}")
         with self._tx() as conn:
