@@ -713,7 +713,9 @@ def open_store(url: str | os.PathLike[str] | None = None, *, upgrade: bool = Tru
         engine = _sqlite_engine(parsed)
     else:
         try:
-            engine = create_engine(parsed, pool_pre_ping=True)
+            # an unreachable server fails in seconds instead of hanging the window
+            connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+            engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
         except (NoSuchModuleError, ImportError):
             raise StoreError("PostgreSQL needs the psycopg2 driver: "
                              "pip install 'mesodesk[postgres]'") from None
