@@ -76,6 +76,13 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
+def _show(number: int | float) -> str:
+    """A number for a message; integers beyond the float range stay readable."""
+    if isinstance(number, int) and abs(number) > 10**15:
+        return f"a {len(str(abs(number)))}-digit number"
+    return f"{number:g}"
+
+
 _HINTS: dict[type, dict[str, Any]] = {}
 
 
@@ -197,11 +204,11 @@ class _Builder:
     def bounded(self, number: Any, path: str, meta: dict[str, Any]) -> Any:
         lo, hi = meta.get("min"), meta.get("max")
         if meta.get("positive") and number <= 0:
-            self.fail(path, f"must be more than 0, not {number:g}")
+            self.fail(path, f"must be more than 0, not {_show(number)}")
         if lo is not None and number < lo:
-            self.fail(path, f"must be at least {lo:g}, not {number:g}")
+            self.fail(path, f"must be at least {lo:g}, not {_show(number)}")
         if hi is not None and number > hi:
-            self.fail(path, f"must be at most {hi:g}, not {number:g}")
+            self.fail(path, f"must be at most {hi:g}, not {_show(number)}")
         return number
 
     def record(self, cls: type[T], data: Any, path: str) -> T:
