@@ -3,8 +3,10 @@ versions, immutability enforced by the database itself, the audit chain."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -19,11 +21,14 @@ from mesodesk.storage.testing import missing_postgres_reason, postgres_test_url,
 PDF = b"%PDF-1.7\n% a signed pack\n%%EOF\n"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    """A URL for an empty records database, on each backend."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "records.sqlite3")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextlib.contextmanager
+def empty_database(backend: str, folder) -> Iterator[str]:
+    """A URL for an empty records database on ``backend``."""
+    if backend == "sqlite":
+        yield str(folder / "records.sqlite3")
         return
     base = postgres_test_url()
     if base is None:
@@ -31,6 +36,13 @@ def db_url(request, tmp_path):
             pytest.fail(missing_postgres_reason())
         pytest.skip(missing_postgres_reason())
     with throwaway_schema(base) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """A URL for an empty records database, on each backend."""
+    with empty_database(request.param, tmp_path) as url:
         yield url
 
 
@@ -182,14 +194,18 @@ def test_new_version_of_something_unsigned_is_refused(store):
 
 # -- search ------------------------------------------------------------------------------
 
-@pytest.fixture
-def people(store):
-    names = [("Zoë Ängström", "1990-05-01"), ("Jane O'Hara", "1986-03-14"),
-             ("Ann Smith-Jones", "1975-12-31"), ("JOSÉ GARCÍA", "1986-07-02"),
-             ("Zoe Adams", "2001-01-01")]
-    for name, dob in names:
-        store.add_patient(name, dt.date.fromisoformat(dob))
-    return store
+@pytest.fixture(scope="module", params=BACKENDS)
+def people(request, tmp_path_factory):
+    """One read-only set of patients per backend, shared by the search cases."""
+    with empty_database(request.param, tmp_path_factory.mktemp("people")) as url:
+        store = open_store(url)
+        names = [("Zoë Ängström", "1990-05-01"), ("Jane O'Hara", "1986-03-14"),
+                 ("Ann Smith-Jones", "1975-12-31"), ("JOSÉ GARCÍA", "1986-07-02"),
+                 ("Zoe Adams", "2001-01-01")]
+        for name, dob in names:
+            store.add_patient(name, dt.date.fromisoformat(dob))
+        yield store
+        store.close()
 
 
 def names(found):
