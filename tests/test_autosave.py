@@ -129,7 +129,7 @@ def test_an_older_snapshot_never_overwrites_a_newer_one(qtbot, saver, store):
     from mesodesk.ui.autosave import _SaveTask
 
     gate = threading.Event()
-    saver._pool.start(_SaveTask(lambda: gate.wait(5)))   # keep the worker busy
+    saver._start(_SaveTask(lambda: gate.wait(5)))        # keep the worker busy
     saver.schedule(draft("old"), "patient")
     saver._dispatch()              # the old edit is queued behind it...
     saver.schedule(draft("new"), "plan")

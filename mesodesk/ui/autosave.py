@@ -41,13 +41,20 @@ class _Relay(QObject):
 
 
 class _SaveTask(QRunnable):
+    """Python keeps the task until it has run (the pool never deletes it: with
+    PySide6, both deleting it would free it twice)."""
+
     def __init__(self, fn: Callable[[], None]) -> None:
         super().__init__()
         self._fn = fn
-        self.setAutoDelete(True)
+        self.finished = False
+        self.setAutoDelete(False)
 
     def run(self) -> None:   # worker thread
-        self._fn()
+        try:
+            self._fn()
+        finally:
+            self.finished = True
 
 
 class Autosaver(QObject):
@@ -75,6 +82,7 @@ class Autosaver(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._pool.setExpiryTimeout(-1)
+        self._tasks: list[_SaveTask] = []
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_done)
         self._relay.failed.connect(self._on_failed)
@@ -128,6 +136,7 @@ class Autosaver(QObject):
         factory's caller owns it)."""
         self.flush()
         self._pool.waitForDone()
+        self._tasks.clear()
 
     # -- internals -------------------------------------------------------------------
 
@@ -135,7 +144,12 @@ class Autosaver(QObject):
         pending, self._pending, self._first_pending_at = self._pending, None, None
         if pending is None:
             return
-        self._pool.start(_SaveTask(lambda: self._save(*pending)))
+        self._start(_SaveTask(lambda: self._save(*pending)))
+
+    def _start(self, task: _SaveTask) -> None:
+        self._tasks = [t for t in self._tasks if not t.finished]
+        self._tasks.append(task)
+        self._pool.start(task)
 
     def _save(self, generation: int, data: dict[str, Any], step: str) -> None:
         """Runs on the worker thread (or the GUI thread for flush)."""

@@ -47,9 +47,16 @@ class _SearchJob(QRunnable):
     def __init__(self, number: int, store: Store, text: str, relay: _Relay) -> None:
         super().__init__()
         self._number, self._store, self._text, self._relay = number, store, text, relay
-        self.setAutoDelete(True)
+        self.finished = False
+        self.setAutoDelete(False)    # the view keeps it until it has run
 
     def run(self) -> None:   # worker thread
+        try:
+            self._search()
+        finally:
+            self.finished = True
+
+    def _search(self) -> None:
         try:
             result: object = self._store.search_patients(self._text)
         except StoreError as exc:
@@ -124,6 +131,7 @@ class RecordsView(QWidget):
         self._relay = _Relay(self)
         self._relay.found.connect(self._show_found)
         self._request = 0
+        self._jobs: list[_SearchJob] = []
         self._focus_results = False
 
         self._timer = QTimer(self)
@@ -161,7 +169,9 @@ class RecordsView(QWidget):
         if not text.strip():
             self._show_found(self._request, [])
             return
-        self._pool.start(_SearchJob(self._request, self._store, text, self._relay))
+        job = _SearchJob(self._request, self._store, text, self._relay)
+        self._jobs = [j for j in self._jobs if not j.finished] + [job]
+        self._pool.start(job)
 
     def _show_found(self, number: int, result: object) -> None:
         if number != self._request:
