@@ -150,3 +150,12 @@ def test_export_never_overwrites_the_consultation_file(resolved_data, tmp_path, 
     assert main(["export", str(src), "-o", str(src)]) == 2
     assert "is the consultation file itself" in capsys.readouterr().err
     assert src.read_bytes() == before
+
+
+def test_export_refuses_text_the_font_cannot_print(resolved_data, tmp_path, capsys):
+    resolved_data["patient"]["name"] = "王芳"
+    out = tmp_path / "pack.pdf"
+    assert main(["export", str(write(tmp_path, resolved_data)), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "patient.name: has characters the pack's font cannot print (王芳)" in err
+    assert err.count("\n") == 1 and not out.exists()

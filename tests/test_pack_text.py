@@ -79,7 +79,14 @@ def test_any_text_in_every_free_text_field_still_builds(make_consultation, catal
                     "signatures": [{"role": "witness", "name": name,
                                     "signed_at": "2026-11-25T10:00:00+01:00"}]},
     })
-    pdf = build_pack(c, catalogue)
+    try:
+        pdf = build_pack(c, catalogue)
+    except PackError as exc:  # only for characters the font has no glyph for
+        assert "has characters the pack's font cannot print" in str(exc)
+        from mesodesk.pack.fonts import missing_glyphs
+
+        assert missing_glyphs(clean(name + other))
+        return
     assert pdf.startswith(b"%PDF-")
     assert len(PdfReader(io.BytesIO(pdf)).pages) > 5
 
@@ -117,3 +124,45 @@ def test_running_header_shortens_long_names_to_fit():
     assert short.endswith("…") and "\n" not in short
     assert stringWidth(short, FAMILY, 9.5) <= 200
     assert fit("Zoë <b>O'Hara</b>", FAMILY, 9.5, 200) == "Zoë <b>O'Hara</b>"
+
+
+def test_text_the_font_cannot_draw_is_refused_naming_the_field(make_consultation, catalogue):
+    """No empty boxes in a signed document: Chinese (no glyphs in DejaVu) is refused."""
+    with pytest.raises(PackError, match=r"^patient\.name: has characters the pack's font "
+                                        r"cannot print \(李小龙\)"):
+        build_pack(make_consultation({"patient": {"name": "李小龙"}}), catalogue)
+    with pytest.raises(PackError, match=r"^screening\.allergies\[1\]: .*\(花粉\)"):
+        build_pack(make_consultation({"screening": {"allergies": ["latex", "花粉"]}}),
+                   catalogue)
+    # Hebrew, Arabic, Greek, Cyrillic and this emoji have glyphs: no refusal.
+    build_pack(make_consultation({"screening": {"notes": "שלום مرحبا Ελένη Жанна 😀"}}),
+               catalogue)
+
+
+def test_a_signature_png_with_damaged_pixels_is_one_clear_error(make_consultation, catalogue):
+    import base64
+    import json
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).parent / "data" / "pack_hair_dutasteride.json")
+                      .read_text(encoding="utf-8"))
+    sig = data["consent"]["signatures"][0]
+    raw = bytearray(base64.b64decode(sig["image_png_base64"]))
+    raw[raw.index(b"IDAT") + 40] ^= 0x10
+    sig["image_png_base64"] = base64.b64encode(bytes(raw)).decode()
+    with pytest.raises(PackError, match=r"signatures\[0\]\.image_png_base64: the PNG image "
+                                        r"cannot be read"):
+        build_pack(make_consultation({"consent": data["consent"]}), catalogue)
+
+
+def test_ten_thousand_characters_in_a_table_cell_still_builds(make_consultation, catalogue):
+    """A very long lot or name splits across pages instead of failing the layout."""
+    long = ("Lot " + "0123456789 " * 1000)[:10_000]
+    pdf = build_pack(make_consultation({
+        "patient": {"name": "Jane " + "O'Hara " * 1400},
+        "products": [{"id": "hyaluronic-acid-non-crosslinked", "lot": long,
+                      "expiry": "2027-05-31", "volume_ml": 2.0}]}), catalogue)
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    record = iter(text[text.index("Part4.Treatmentrecord"):])
+    # Every character of the lot, in order (other cells and page footers interleave).
+    assert all(ch in record for ch in "".join(long.split()))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
+from typing import Any, Iterator
 
 from mesodesk import __version__
 from mesodesk.catalogue.model import Catalogue
@@ -14,8 +16,9 @@ from mesodesk.pack import parts
 from mesodesk.pack.document import Running, render
 from mesodesk.pack.embed import attach
 from mesodesk.pack.flow import PackError
+from mesodesk.pack.fonts import missing_glyphs
 from mesodesk.pack.styles import PAPERS, geometry
-from mesodesk.pack.text import one_line
+from mesodesk.pack.text import clean, one_line
 from mesodesk.rules import evaluate, sort_findings
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,37 @@ def catalogue_digest(catalogue: Catalogue) -> str:
     return digest
 
 
+# Consultation fields that hold ids, codes or data rather than text to print.
+_NOT_PRINTED_AS_TYPED = {"format", "language", "indication", "technique", "device", "id",
+                         "rule", "acknowledged", "areas", "answers", "signed_at",
+                         "image_png_base64", "strokes"}
+
+
+def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every free-text string in a consultation record, with its JSON path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, tuple):
+        for i, item in enumerate(value):
+            yield from _texts(item, f"{path}[{i}]")
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            if f.name not in _NOT_PRINTED_AS_TYPED:
+                yield from _texts(getattr(value, f.name), f"{path}.{f.name}" if path else f.name)
+
+
+def check_printable(consultation: Consultation) -> None:
+    """PackError naming the first field with characters the embedded font has
+    no glyph for (Chinese, Japanese, some symbols): a signed document must not
+    show empty boxes where the patient's words were."""
+    for path, text in _texts(consultation, ""):
+        missing = missing_glyphs(clean(text))
+        if missing:
+            shown = "".join(missing[:8]) + ("…" if len(missing) > 8 else "")
+            raise PackError(f"{path}: has characters the pack's font cannot print ({shown}); "
+                            "please retype it without them, e.g. in Latin letters")
+
+
 def creator(catalogue: Catalogue) -> str:
     return f"mesodesk {__version__} (catalogue {catalogue_digest(catalogue)})"
 
@@ -52,6 +86,7 @@ def build_pack(consultation: Consultation, catalogue: Catalogue, *, paper: str =
     problems = check_references(consultation, catalogue)
     if problems:
         raise PackError(str(problems[0]))
+    check_printable(consultation)
     fp = fingerprint(consultation)
     findings = sort_findings(evaluate(consultation, catalogue))
     ctx = parts.PackContext(consultation, catalogue, fp, findings, geometry(paper))

@@ -87,7 +87,8 @@ def table(rows: Sequence[Sequence[Cell]], widths: Sequence[float], *,
     """A ruled table of escaped cells; the header row repeats on later pages."""
     data = [[cell(v, "CellBold" if header and r == 0 else "Cell") for v in row]
             for r, row in enumerate(rows)]
-    t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
+    t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT",
+              splitInRow=1)
     style = [
         *TABLE_FONT,
         ("GRID", (0, 0), (-1, -1), 0.5, RULE),
@@ -157,6 +158,7 @@ def png_image(encoded: str, where: str, max_width: float, max_height: float) -> 
     try:
         reader = ImageReader(io.BytesIO(raw))
         width, height = reader.getSize()
+        reader.getRGBData()  # decode every pixel now: damaged data fails here, not mid-build
     except Exception:  # Pillow raises many kinds for a damaged file
         raise PackError(f"{where}: the PNG image cannot be read") from None
     if width <= 0 or height <= 0:

@@ -42,3 +42,20 @@ def register_fonts() -> str:
                                   boldItalic=BOLD_ITALIC)
     log.debug("registered the %s font family", FAMILY)
     return FAMILY
+
+
+@functools.cache
+def _covered() -> frozenset[int]:
+    register_fonts()
+    return frozenset(pdfmetrics.getFont(FAMILY).face.charToGlyph)
+
+
+def missing_glyphs(text: str) -> str:
+    """The characters of ``text`` (already cleaned) the pack font cannot draw,
+    each once, in order. Line breaks are layout, not glyphs."""
+    covered = _covered()
+    seen: dict[str, None] = {}
+    for ch in text:
+        if ch != "\n" and ord(ch) not in covered:
+            seen.setdefault(ch, None)
+    return "".join(seen)

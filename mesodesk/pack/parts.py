@@ -373,7 +373,7 @@ def consent(ctx: PackContext) -> list[Flowable]:
 def _box_table(rows: list[list], width: float, box_side: str) -> Table:
     box_col = 16 * mm
     widths = [width - box_col, box_col] if box_side == "right" else [box_col, width - box_col]
-    t = Table(rows, colWidths=widths, hAlign="LEFT")
+    t = Table(rows, colWidths=widths, hAlign="LEFT", splitInRow=1)
     t.setStyle(table_style(*[
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("ALIGN", (-1 if box_side == "right" else 0, 0),
@@ -409,7 +409,7 @@ def _signed_block(ctx: PackContext, title: str, sig: Signature, index: int) -> l
 
 
 def _signature_table(rows: list[list], width: float) -> Table:
-    t = Table(rows, colWidths=[0.28 * width, 0.72 * width], hAlign="LEFT")
+    t = Table(rows, colWidths=[0.28 * width, 0.72 * width], hAlign="LEFT", splitInRow=1)
     t.setStyle(table_style(*[
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("BOX", (0, 0), (-1, -1), 0.6, "#8c8c8c"),
@@ -520,7 +520,7 @@ def aftercare(ctx: PackContext) -> list[Flowable]:
     call = [para("Who to call", "Subheading")]
     call += _contacts(ctx, "Body") or [para("Call the clinic that treated you.")]
     call.append(para(cat.texts.emergency.text, "BodyTight"))
-    box = Table([[call]], colWidths=[w], hAlign="LEFT")
+    box = Table([[call]], colWidths=[w], hAlign="LEFT", splitInRow=1)
     box.setStyle(table_style(*[("BOX", (0, 0), (-1, -1), 2, ALERT),
                              ("LEFTPADDING", (0, 0), (-1, -1), 8),
                              ("RIGHTPADDING", (0, 0), (-1, -1), 8),
