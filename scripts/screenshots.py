@@ -141,8 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     shot("consent")
     window.go("pack")
     pack = window.pages["pack"]
-    wait_until(app, pack.sign.isEnabled, timeout=60)
+    wait_until(app, pack.print_button.isEnabled, timeout=60)
     shot("pack")
+    bar = pack.preview.view.verticalScrollBar()
+    wait_until(app, lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())  # the patient scrolls to the last page
+    wait_until(app, pack.sign.isEnabled)
     window.go("sign")
     sign = window.pages["sign"]
     for box, amplitude in ((sign.patient, 0.25), (sign.practitioner, 0.15)):

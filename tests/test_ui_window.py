@@ -50,6 +50,16 @@ def alt(qtbot, window, key, step: str) -> None:
     qtbot.waitUntil(lambda: window.step_id == step)
 
 
+def read_pack(qtbot, pack) -> None:
+    """Wait for the pack, then scroll to its last page as the patient would."""
+    qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
+    bar = pack.preview.view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    assert not pack.sign.isEnabled()
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(pack.sign.isEnabled)
+
+
 def tick(qtbot, box) -> None:
     """Click a check box or radio button on its indicator (its label may be shorter
     than the stretched widget, so the centre can miss it)."""
@@ -149,7 +159,7 @@ def test_a_whole_consultation_by_keyboard_and_mouse_to_a_signed_saved_pdf(
     pack = window.pages["pack"]
     assert window.step_id == "pack"
     assert not pack.sign.isEnabled()  # not before the patient has the pack on screen
-    qtbot.waitUntil(lambda: pack.sign.isEnabled(), timeout=BUILD_TIMEOUT)
+    read_pack(qtbot, pack)
     assert pack.preview.document.pageCount() >= 4
     qtbot.mouseClick(pack.sign, Qt.MouseButton.LeftButton)
 
@@ -410,7 +420,7 @@ def test_the_pack_on_screen_is_built_off_the_gui_thread(qtbot, window, catalogue
     ready_to_consent(window, catalogue, jane_data, tmp_path)
     pack = window.pages["pack"]
     assert pack.busy.isVisible()  # the busy indicator shows while it builds
-    qtbot.waitUntil(pack.sign.isEnabled, timeout=BUILD_TIMEOUT)
+    qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
     assert threads == [False]
     assert not pack.busy.isVisible()
 
@@ -434,7 +444,7 @@ def test_a_pack_that_fails_to_build_says_why_in_one_line(qtbot, window, catalogu
 def test_changing_the_plan_after_the_patient_read_the_pack_needs_a_new_reading(
         qtbot, window, catalogue, jane_data, tmp_path):
     ready_to_consent(window, catalogue, jane_data, tmp_path)
-    qtbot.waitUntil(window.pages["pack"].sign.isEnabled, timeout=BUILD_TIMEOUT)
+    read_pack(qtbot, window.pages["pack"])
     assert window.go("sign")
     window.go("plan")
     plan = window.pages["plan"]
@@ -464,3 +474,18 @@ def test_a_signed_consultation_opens_read_only_and_a_new_version_resumes_as_a_dr
     assert window.autosaver.draft_id not in (None, cid)
     assert window.state.data["patient"]["name"] == "Jane O'Hara"
     assert window.state.data["consent"]["signatures"] == []
+
+
+def test_signing_opens_only_once_the_patient_has_scrolled_to_the_last_page(
+        qtbot, window, catalogue, jane_data, tmp_path):
+    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    pack = window.pages["pack"]
+    qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
+    assert not pack.sign.isEnabled() and not window.go("sign")
+    assert "viewed" not in [e.kind for e in window.store.audit_events()]
+    read_pack(qtbot, pack)
+    assert "Every page has been on screen" in pack.preview.pages.text()
+    assert "viewed" in [e.kind for e in window.store.audit_events()]
+    assert window.go("sign")
+    window.go("pack")  # coming back to the same pack: no need to read it again
+    assert pack.sign.isEnabled()

@@ -282,11 +282,12 @@ class PackPage(StepPage):
     sign_requested = Signal()
     print_requested = Signal()
     retry_requested = Signal()
+    read = Signal()          # the patient has had every page on screen
 
     def build(self) -> None:
-        self.body.addWidget(note("Give the screen to the patient. They should read every "
-                                 "page before signing. You can also print the pack for a "
-                                 "wet-ink signature."))
+        self.body.addWidget(note("Give the screen to the patient. Signing on screen opens "
+                                 "once they have scrolled to the last page. You can also "
+                                 "print the pack for a wet-ink signature."))
         self.busy = Busy("Preparing the pack\u2026")
         self.body.addWidget(self.busy)
         self.error = note()
@@ -311,6 +312,12 @@ class PackPage(StepPage):
         self.sign.clicked.connect(self.sign_requested)
         self.print_button.clicked.connect(self.print_requested)
         self.retry.clicked.connect(self.retry_requested)
+        self.preview.reached_end.connect(self._read)
+
+    def _read(self) -> None:
+        self.sign.setEnabled(True)
+        self.sign.setToolTip("")
+        self.read.emit()
 
     def building(self) -> None:
         self.busy.show()
@@ -319,15 +326,25 @@ class PackPage(StepPage):
         self.sign.setEnabled(False)
         self.print_button.setEnabled(False)
 
-    def built(self, pdf: bytes) -> None:
+    def built(self, pdf: bytes, already_read: bool = False) -> None:
+        """Show the pack; signing opens when the last page has been on screen
+        (at once if the patient already read this very pack)."""
         self.busy.hide()
-        self.preview.show_pdf(pdf)
-        self.sign.setEnabled(True)
+        if pdf != self.preview.pdf:
+            self.preview.show_pdf(pdf)
         self.print_button.setEnabled(True)
+        if already_read or self.preview.read_to_end:
+            self.sign.setEnabled(True)
+        else:
+            self.sign.setEnabled(False)
+            self.sign.setToolTip("Opens once the patient has scrolled to the last page")
+        self.preview.view.setFocus()
 
     def failed(self, message: str) -> None:
         self.busy.hide()
         self.preview.clear()
+        self.sign.setEnabled(False)
+        self.print_button.setEnabled(False)
         self.error.setText(f"The pack could not be built: {message}")
         self.error.show()
         self.retry.show()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -65,7 +65,11 @@ def print_document(document: QPdfDocument, printer: QPrinter) -> int:
 
 
 class PdfPreview(QWidget):
-    """The pack, page after page, fitted to the width of the window."""
+    """The pack, page after page, fitted to the width of the window.
+    ``reached_end`` is emitted once per document, when its last page has been
+    scrolled into view."""
+
+    reached_end = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,12 +86,29 @@ class PdfPreview(QWidget):
         self.document: QPdfDocument | None = None
         self._buffer: QBuffer | None = None
         self.pdf: bytes = b""
+        self.read_to_end = False
+        bar = self.view.verticalScrollBar()
+        bar.valueChanged.connect(self._check_end)
+        bar.rangeChanged.connect(self._check_end)
+
+    def _check_end(self, *_args: object) -> None:
+        if self.document is None or self.read_to_end:
+            return
+        bar = self.view.verticalScrollBar()
+        scrolled = bar.maximum() > 0 and bar.value() >= bar.maximum() - bar.singleStep()
+        if scrolled or self.document.pageCount() == 1:
+            self.read_to_end = True
+            self.pages.setText(self.pages.text().replace(
+                " Scroll to read every page.", " Every page has been on screen."))
+            self.reached_end.emit()
 
     def show_pdf(self, pdf: bytes) -> None:
         document, buffer = load_document(pdf, self)
         old_doc, old_buf = self.document, self._buffer
         self.view.setDocument(document)
         self.document, self._buffer, self.pdf = document, buffer, pdf
+        self.read_to_end = False
+        self.view.verticalScrollBar().setValue(0)
         count = document.pageCount()
         self.pages.setText(f"{count} page{'s' if count != 1 else ''}. Scroll to read every page.")
         for obj in (old_doc, old_buf):
@@ -97,5 +118,6 @@ class PdfPreview(QWidget):
     def clear(self) -> None:
         self.view.setDocument(None)  # type: ignore[arg-type]
         self.document = None
+        self.read_to_end = False
         self.pdf = b""
         self.pages.setText("No pack yet.")

@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         self.findings_error = ""
         self.pages: dict[str, StepPage] = {}
         self.pack_cache: dict[str, bytes] = {}
+        self._shown_fingerprint = ""
         self.final_pdf: bytes = b""
         self.saved_path: str = ""
         self.last_alert: QMessageBox | None = None
@@ -373,6 +374,7 @@ class MainWindow(QMainWindow):
         pack.sign_requested.connect(lambda: self.go("sign"))
         pack.print_requested.connect(self.print_for_wet_ink)
         pack.retry_requested.connect(self.build_preview)
+        pack.read.connect(self._pack_read)
         sign: SignPage = self.pages["sign"]  # type: ignore[assignment]
         sign.finish_requested.connect(self.sign_and_finish)
         done: DonePage = self.pages["done"]  # type: ignore[assignment]
@@ -661,15 +663,22 @@ class MainWindow(QMainWindow):
         assert self.state is not None
         self.pack_cache[fp] = pdf
         page = self.pages["pack"]
+        self._shown_fingerprint = fp
         try:
-            page.built(pdf)  # type: ignore[attr-defined]
+            page.built(pdf, already_read=self.state.pack_viewed == fp)  # type: ignore
         except Exception as exc:
             page.failed(str(exc))  # type: ignore[attr-defined]
             return
-        if self.state.pack_viewed != fp:
-            self.state.pack_viewed = fp
-            self.event_("viewed", {"fingerprint": fp})
         self.statusBar().showMessage("The pack is on screen for the patient to read.", 4000)
+        self.refresh()
+
+    def _pack_read(self) -> None:
+        """Every page of the pack on screen has been shown: signing may open."""
+        if self.state is None or not self._shown_fingerprint:
+            return
+        if self.state.pack_viewed != self._shown_fingerprint:
+            self.state.pack_viewed = self._shown_fingerprint
+            self.event_("viewed", {"fingerprint": self._shown_fingerprint})
         self.refresh()
 
     def _preview_failed(self, exc: BaseException) -> None:
@@ -745,6 +754,9 @@ class MainWindow(QMainWindow):
             return
         if not self.print_pdf(pdf):
             return
+        from mesodesk.domain import fingerprint
+
+        self.state.pack_viewed = fingerprint(consultation)  # the patient reads it on paper
         self.state.data.setdefault("consent", {})["signatures"] = []
         self._finish(consultation, pdf, wet_ink=True)
 
