@@ -17,7 +17,6 @@ here either: findings come from :func:`mesodesk.rules.evaluate`.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -456,10 +455,6 @@ def first_incomplete(state: FlowState, catalogue: Catalogue) -> str:
         if not s.complete(state, catalogue):
             return s.id
     return STEPS[-1].id
-
-
-def replace_state(state: FlowState, **changes: Any) -> FlowState:
-    return dataclasses.replace(state, **changes)
 
 
 __all__ = ["FlowState", "STEPS", "STEP_IDS", "Step", "StepView", "build_consultation",

@@ -96,7 +96,7 @@ def note(text: str = "", rich: bool = False) -> QLabel:
     return label
 
 
-def sources_text(keys: Sequence[str], catalogue: Catalogue | None = None) -> str:
+def sources_text(keys: Sequence[str]) -> str:
     if not keys:
         return ""
     return "Source: " + ", ".join(keys)

@@ -279,7 +279,7 @@ class MainWindow(QMainWindow):
             log.warning("drafts unavailable: %s", exc)
             self.start.show_drafts(None, f"Drafts could not be listed: {exc}")
 
-    def event_(self, kind: str, detail: dict | None = None) -> None:
+    def audit(self, kind: str, detail: dict | None = None) -> None:
         """An audit event; failures are shown, never raised."""
         if self.store is None:
             return
@@ -457,7 +457,7 @@ class MainWindow(QMainWindow):
         preview.resize(h * 50, h * 60)
         preview.show()
         self._viewer = preview
-        self.event_("viewed", {"consultation": consultation_id})
+        self.audit("viewed", {"consultation": consultation_id})
 
     def open_file(self, path: str) -> bool:
         """Load a consultation file into the wizard; faults are one-line messages."""
@@ -678,7 +678,7 @@ class MainWindow(QMainWindow):
             return
         if self.state.pack_viewed != self._shown_fingerprint:
             self.state.pack_viewed = self._shown_fingerprint
-            self.event_("viewed", {"fingerprint": self._shown_fingerprint})
+            self.audit("viewed", {"fingerprint": self._shown_fingerprint})
         self.refresh()
 
     def _preview_failed(self, exc: BaseException) -> None:
@@ -719,7 +719,7 @@ class MainWindow(QMainWindow):
             if self.autosaver is not None:
                 self.autosaver.draft_id = None
             for o in consultation.consent.overrides:
-                self.event_("overridden", {"rule": o.rule})
+                self.audit("overridden", {"rule": o.rule})
             self.pages["done"].finished(not wet_ink, fp, cid is not None)  # type: ignore
             self.go("done", force=True)
             self.refresh_drafts()
@@ -774,7 +774,7 @@ class MainWindow(QMainWindow):
             return False
         document.deleteLater()
         buffer.deleteLater()
-        self.event_("printed", {"pages": pages})
+        self.audit("printed", {"pages": pages})
         self.statusBar().showMessage(f"Sent {pages} pages to the printer.", 4000)
         return True
 
@@ -802,7 +802,7 @@ class MainWindow(QMainWindow):
             return False
         self.saved_path = path
         self.pages["done"].saved(path)  # type: ignore[attr-defined]
-        self.event_("exported", {"file": os.path.basename(path)})
+        self.audit("exported", {"file": os.path.basename(path)})
         self.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
         return True
 
