@@ -47,6 +47,7 @@ def fit(text: str, font: str, size: float, width: float) -> str:
     text = one_line(text)
     if stringWidth(text, font, size) <= width:
         return text
+    text = text[:int(width)]  # a header line holds far fewer characters than points
     while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
