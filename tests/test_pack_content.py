@@ -211,6 +211,12 @@ def test_patient_text_is_at_least_12_point(packs):
         small = [(size, text) for size, text in _text_sizes(pack.reader.pages[number])
                  if size < 12 and not text.startswith(running)]
         assert not small, f"page {number + 1}: {small[:3]}"
+    for name, other in packs.items():  # no aftercare card is shrunk to fit its page
+        running = ("Fingerprint", "Page ", "Riverside Aesthetics",
+                   other.consultation.patient.name + ", born")
+        small = [(size, text) for size, text in _text_sizes(other.reader.pages[-1])
+                 if size < 12 and not text.startswith(running)]
+        assert not small, f"{name}: {small[:3]}"
 
 
 def test_styles_keep_body_text_at_12_point_or_more():
