@@ -489,3 +489,101 @@ def test_signing_opens_only_once_the_patient_has_scrolled_to_the_last_page(
     assert window.go("sign")
     window.go("pack")  # coming back to the same pack: no need to read it again
     assert pack.sign.isEnabled()
+
+
+def dca_case(jane_data, catalogue, volume: float) -> dict:
+    return merge(jane_data, {
+        "screening": {"answers": all_no(catalogue)},
+        "indication": "submental-fat", "areas": ["submental"],
+        "delivery": {"technique": "point-by-point", "device": "syringe", "needle_gauge": 30,
+                     "needle_length_mm": 13, "depth_mm": 6},
+        "products": [{"id": "deoxycholic-acid", "lot": "K1", "expiry": "2031-01-31",
+                      "volume_ml": volume}],
+    })
+
+
+def test_an_overridable_block_needs_a_written_reason(qtbot, window, catalogue, jane_data,
+                                                     tmp_path):
+    assert window.open_file(write_case(tmp_path, dca_case(jane_data, catalogue, 12)))
+    review = window.pages["review"]
+    blocks = [i for i in review.items.values() if i.finding.severity == "block"]
+    assert "label-max-volume" in {i.finding.rule for i in blocks}
+    assert all(i.reason is not None and i.acknowledge is None for i in blocks)
+    assert not window.next.isEnabled()
+    first = blocks[0]
+    qtbot.keyClicks(first.reason, "   ")  # blanks are not a reason
+    window.refresh()
+    assert not window.next.isEnabled()
+    first.reason.clear()
+    reason = "Second session of a planned pair; prescriber agreed"
+    for item in blocks:
+        qtbot.keyClicks(item.reason, reason)
+        window.refresh()
+        assert review.items[(item.finding.rule, "block", item.finding.path)] is item  # kept
+    assert window.next.isEnabled()
+    overrides = window.state.data["consent"]["overrides"]
+    assert {o["rule"] for o in overrides} == {i.finding.rule for i in blocks}
+    assert {o["reason"] for o in overrides} == {reason}
+    # the finding is marked resolved, not hidden
+    panel = window.findings_panel.list
+    assert any("(resolved)" in panel.item(i).text() for i in range(panel.count()))
+
+
+def test_screening_can_be_answered_with_the_keyboard_alone(qtbot, window, catalogue):
+    qtbot.mouseClick(window.start.new, Qt.MouseButton.LeftButton)
+    window.go("screening")
+    screening = window.pages["screening"]
+    first, second = list(screening.buttons)[:2]
+    screening.buttons[first]["yes"].setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)  # Yes
+    assert window.state.data["screening"]["answers"][first] == "yes"
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right)  # Yes -> No
+    assert window.state.data["screening"]["answers"][first] == "no"
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # on to the next question
+    focused = QApplication.focusWidget()
+    assert focused in screening.buttons[second].values()
+    qtbot.keyClick(focused, Qt.Key.Key_Space)
+    assert window.state.data["screening"]["answers"][second] in ("yes", "no", "unknown")
+
+
+def test_a_witness_signs_only_with_a_name(qtbot, window, catalogue, jane_data, tmp_path):
+    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    read_pack(qtbot, window.pages["pack"])
+    assert window.go("sign")
+    sign = window.pages["sign"]
+    sign_pad(qtbot, sign.patient.pad)
+    sign_pad(qtbot, sign.practitioner.pad, wiggle=0.6)
+    assert sign.finish.isEnabled()
+    sign_pad(qtbot, sign.witness.pad, wiggle=0.1)
+    assert not sign.finish.isEnabled()  # a witness signature without a name
+    qtbot.keyClicks(sign.witness.name, "Tomasz Nowak (interpreter)")
+    assert sign.finish.isEnabled()
+    qtbot.mouseClick(sign.witness.undo, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(sign.witness.undo, Qt.MouseButton.LeftButton)
+    assert sign.witness.pad.is_empty() and not sign.finish.isEnabled()
+    sign_pad(qtbot, sign.witness.pad, wiggle=0.1)
+    qtbot.mouseClick(sign.finish, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.step_id == "done", timeout=BUILD_TIMEOUT)
+    roles = [s["role"] for s in window.state.data["consent"]["signatures"]]
+    assert roles == ["patient", "practitioner", "witness"]
+
+
+def test_open_folder_shows_where_the_pack_was_saved(qtbot, window, catalogue, jane_data,
+                                                    tmp_path, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    qtbot.waitUntil(window.pages["pack"].print_button.isEnabled, timeout=BUILD_TIMEOUT)
+    monkeypatch.setattr(window, "choose_printer", lambda: printer_to(tmp_path / "p.pdf"))
+    window.print_for_wet_ink()
+    qtbot.waitUntil(lambda: window.step_id == "done", timeout=BUILD_TIMEOUT)
+    done = window.pages["done"]
+    assert not done.folder.isEnabled()
+    folder = tmp_path / "out"
+    folder.mkdir()
+    monkeypatch.setattr(window, "choose_save_path", lambda *a: str(folder / "pack.pdf"))
+    qtbot.mouseClick(done.save, Qt.MouseButton.LeftButton)
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    qtbot.mouseClick(done.folder, Qt.MouseButton.LeftButton)
+    assert [u.toLocalFile() for u in opened] == [str(folder)]
