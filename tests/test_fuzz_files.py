@@ -96,33 +96,18 @@ def structural(draw: st.DrawFn, names: list[str]) -> tuple[str, bytes]:
         target = holder[path[-1]] if isinstance(holder[path[-1]], dict) else data
         target[draw(st.sampled_from(["colour", "Date", "patient ", "", "__proto__"]))] = draw(
             NASTY)
-    return f"{name} {action} {path}", json.dumps(data, ensure_ascii=draw(st.booleans())).encode()
-
-
-def _image_spans(raw: bytes) -> list[range]:
-    """Where the signature images' base64 text lies in a file."""
-    spans, start = [], 0
-    while (i := raw.find(b'"image_png_base64": "', start)) >= 0:
-        begin = i + len(b'"image_png_base64": "')
-        end = raw.index(b'"', begin)
-        spans.append(range(begin, end))
-        start = end
-    return spans
+    return f"{name} {action} {path}", json.dumps(data, ensure_ascii=draw(st.booleans())).encode(
+        "utf-8", "surrogatepass")  # a lone surrogate becomes bytes that are not UTF-8
 
 
 @st.composite
-def textual(draw: st.DrawFn, names: list[str], spare_images: bool = False) -> tuple[str, bytes]:
-    """A valid example's bytes truncated, with bytes flipped, inserted or deleted.
-    ``spare_images`` keeps changes out of signature images (a damaged image is
-    a known defect with its own test below)."""
+def textual(draw: st.DrawFn, names: list[str]) -> tuple[str, bytes]:
+    """A valid example's bytes truncated, with bytes flipped, inserted or deleted
+    (anywhere, signature images included)."""
     name = draw(st.sampled_from(names))
     raw = (DATA / name).read_bytes()
     action = draw(st.sampled_from(["truncate", "flip", "flip", "insert", "delete"]))
     at = draw(st.integers(min_value=0, max_value=len(raw) - 1))
-    if spare_images and action != "truncate":
-        spans = _image_spans(raw)
-        at = draw(st.integers(min_value=0, max_value=len(raw) - 1).filter(
-            lambda i: not any(i in span or i + 40 in span for span in spans)))
     if action == "truncate":
         mutated = raw[:at]
     elif action == "flip":
@@ -134,9 +119,8 @@ def textual(draw: st.DrawFn, names: list[str], spare_images: bool = False) -> tu
     return f"{name} {action} at {at}", mutated
 
 
-def mutated_file(names: list[str], spare_images: bool = False
-                 ) -> st.SearchStrategy[tuple[str, bytes]]:
-    return st.one_of(structural(names), textual(names, spare_images))
+def mutated_file(names: list[str]) -> st.SearchStrategy[tuple[str, bytes]]:
+    return st.one_of(structural(names), textual(names))
 
 
 def assert_clean_outcome(code: int, out: str, err: str, source: Path, command: str) -> None:
@@ -178,7 +162,7 @@ def test_check_never_crashes_on_a_mutated_file(case, tmp_path_factory, capsys):
 
 
 @fuzz(60)
-@given(case=mutated_file(RESOLVED, spare_images=True))
+@given(case=mutated_file(RESOLVED))
 @example(case=("negative volume", json.dumps(
     {**original("pack_txa_melasma.json"), "products": [
         {**original("pack_txa_melasma.json")["products"][0], "volume_ml": -2.0}]}).encode()))
@@ -228,10 +212,8 @@ def test_huge_integers_are_invalid_input_not_an_internal_error(tmp_path, capsys,
             assert list(out_dir.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="defect: a signature PNG whose header and size read but "
-                   "whose image data is damaged passes pack.flow.png_image and fails later, "
-                   "while drawing: export exits 3 'internal error: OSError' instead of 2")
 def test_a_signature_image_with_damaged_data_is_invalid_input(tmp_path, capsys):
+    """Found by the export fuzz above (exit 3, OSError while drawing); fixed in the pack."""
     import base64
 
     data = original("pack_hair_dutasteride.json")
