@@ -130,5 +130,5 @@ def test_steps_can_be_chosen_from_the_keyboard(qtbot, window):
 
 def test_every_step_scrolls_instead_of_clipping_at_large_text(qtbot, window):
     for page in window.pages.values():
-        assert page.scroll.widgetResizable()
+        assert page.scroll_area.widgetResizable()
         assert page.minimumSizeHint().height() < 600

@@ -26,14 +26,16 @@ def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
 
 
 def application(qt_args: list[str] | None = None) -> QApplication:
-    app = QApplication.instance()
-    if app is None:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
         qInstallMessageHandler(_qt_message)
         app = QApplication(["mesodesk", *(qt_args or [])])
     app.setApplicationName("mesodesk")
     app.setOrganizationName("mesodesk")
     app.setApplicationDisplayName("mesodesk")
-    return app  # type: ignore[return-value]
+    return app
 
 
 def run_app(file: str | None, qt_args: list[str]) -> int:

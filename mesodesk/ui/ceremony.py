@@ -208,7 +208,7 @@ class ConsentPage(StepPage):
             self.photo_group.addButton(b)
             self.photos[key] = b
             layout.addWidget(b)
-            b.toggled.connect(lambda on, k=key: on and self._photos(k))
+            b.toggled.connect(lambda on, k=key: self._photos(k, on))
         self.photo_text = note()
         layout.addWidget(self.photo_text)
         self.body.addWidget(box)
@@ -224,7 +224,9 @@ class ConsentPage(StepPage):
                                  "signature pad opens only after that."))
         self.cooling.valueChanged.connect(self._cooling)
 
-    def _photos(self, key: str) -> None:
+    def _photos(self, key: str, on: bool) -> None:
+        if not on:
+            return
         statement = self.catalogue.texts.photo_options.get(key)
         self.photo_text.setText(statement.text if statement else "")
         if self._loading:

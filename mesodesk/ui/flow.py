@@ -284,8 +284,9 @@ def with_indication(data: Data, indication_id: str | None, catalogue: Catalogue)
         return out
     out["indication"] = indication_id
     delivery, plan = indication_defaults(indication_id, catalogue)
-    old_delivery, old_plan = ({}, {})
-    if previous in catalogue.indications:
+    old_delivery: Data = {}
+    old_plan: Data = {}
+    if isinstance(previous, str) and previous in catalogue.indications:
         old_delivery, old_plan = indication_defaults(previous, catalogue)
     current = out.get("delivery")
     if not current or current == old_delivery:

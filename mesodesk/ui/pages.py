@@ -192,7 +192,7 @@ class ScreeningPage(StepPage):
                 group.addButton(b)
                 row.addWidget(b)
                 self.buttons[qid][answer] = b
-                b.toggled.connect(lambda on, q=qid, a=answer: on and self._answer(q, a))
+                b.toggled.connect(lambda on, q=qid, a=answer: self._answer(q, a, on))
             row.addStretch(1)
             column.addLayout(row)
             if question.help:
@@ -224,8 +224,8 @@ class ScreeningPage(StepPage):
             answers = screening["answers"] = {}
         return answers
 
-    def _answer(self, question: str, answer: str) -> None:
-        if self._loading:
+    def _answer(self, question: str, answer: str, on: bool) -> None:
+        if self._loading or not on:
             return
         self._answers()[question] = answer
         self.changed()
@@ -365,12 +365,12 @@ class DeliveryPage(StepPage):
             self.gauge.addItem(f"{gauge}G ({needle.outer_diameter_mm:g} mm outside diameter)",
                                gauge)
         self.length = _spin(100, 1, " mm", 0.5)
-        self.depth = _spin(100, 1, " mm", 0.5)
+        self.depth_mm = _spin(100, 1, " mm", 0.5)
         add_row(form, "&Technique", self.technique)
         add_row(form, "De&vice", self.device)
         add_row(form, "Needle &gauge", self.gauge)
         add_row(form, "Needle &length", self.length)
-        add_row(form, "Injection d&epth", self.depth)
+        add_row(form, "Injection d&epth", self.depth_mm)
         self.body.addLayout(form)
         self.summary = note(rich=True)
         self.body.addWidget(self.summary)
@@ -379,7 +379,7 @@ class DeliveryPage(StepPage):
         self.device.currentIndexChanged.connect(lambda _i: self._combo("device", self.device))
         self.gauge.currentIndexChanged.connect(lambda _i: self._combo("needle_gauge", self.gauge))
         self.length.valueChanged.connect(lambda v: self._number("needle_length_mm", v))
-        self.depth.valueChanged.connect(lambda v: self._number("depth_mm", v))
+        self.depth_mm.valueChanged.connect(lambda v: self._number("depth_mm", v))
 
     def _combo(self, key: str, combo: QComboBox) -> None:
         self._describe()
@@ -427,7 +427,7 @@ class DeliveryPage(StepPage):
                            (self.gauge, "needle_gauge")):
             combo.setCurrentIndex(max(combo.findData(delivery.get(key)), 0))
         self.length.setValue(_number(delivery.get("needle_length_mm")))
-        self.depth.setValue(_number(delivery.get("depth_mm")))
+        self.depth_mm.setValue(_number(delivery.get("depth_mm")))
         self._describe()
 
 

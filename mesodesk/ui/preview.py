@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -24,7 +24,7 @@ class PdfError(RuntimeError):
     """The PDF could not be shown or printed; the message is one sentence."""
 
 
-def load_document(pdf: bytes, parent: QWidget | None = None) -> tuple[QPdfDocument, QBuffer]:
+def load_document(pdf: bytes, parent: QObject) -> tuple[QPdfDocument, QBuffer]:
     """A document read from memory. Keep the buffer alive as long as the document."""
     document = QPdfDocument(parent)
     buffer = QBuffer(parent)

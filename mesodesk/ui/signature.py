@@ -87,7 +87,7 @@ def render_png(strokes: Sequence[Sequence[Sequence[float]]], size: QSize = PRINT
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stub wants bytes; only str works
     buffer.close()
     return bytes(data.data())
 

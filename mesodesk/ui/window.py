@@ -44,7 +44,7 @@ STATUS_WORDS = {"done": "complete", "todo": "to do", "warn": "has warnings",
 class FindingsPanel(QWidget):
     """Every finding, live, with its source; activating one jumps to its step."""
 
-    def __init__(self, jump: Callable[[str], None], parent: QWidget | None = None) -> None:
+    def __init__(self, jump: Callable[[str], object], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -401,6 +401,7 @@ class MainWindow(QMainWindow):
         self.saved_path = ""
         for page in self.pages.values():
             page.set_state(self.state)
+        assert self.consultation is not None
         self.stack.setCurrentWidget(self.consultation)
         self.refresh()
         target = step_id if step_id in flow.STEP_IDS else None
@@ -413,7 +414,8 @@ class MainWindow(QMainWindow):
     def new_consultation(self) -> None:
         self._begin(flow.new_data(dt.date.today(), self.settings.clinic,
                                   self.settings.practitioner), "clinic")
-        if self.state is not None and flow.step("clinic").complete(self.state, self.catalogue):
+        if (self.state is not None and self.catalogue is not None
+                and flow.step("clinic").complete(self.state, self.catalogue)):
             self.go("patient")
 
     def resume_draft(self, draft_id: str) -> None:
@@ -610,7 +612,7 @@ class MainWindow(QMainWindow):
         self.refresh()
         if step_id == "pack":
             self.build_preview()
-        page.scroll.verticalScrollBar().setValue(0)
+        page.scroll_area.verticalScrollBar().setValue(0)
         return True
 
     def go_next(self) -> None:
@@ -695,6 +697,7 @@ class MainWindow(QMainWindow):
             self.autosaver.flush()
         draft_id = self.autosaver.draft_id if self.autosaver is not None else None
         store, practitioner = self.store, self.practitioner_name()
+        catalogue, paper = self.catalogue, self.settings.paper  # the worker gets values only
         fp = fingerprint(consultation)
         sign_page = self.pages["sign"]
         sign_page.working(True)  # type: ignore[attr-defined]
@@ -702,7 +705,7 @@ class MainWindow(QMainWindow):
         def work() -> tuple[bytes, str | None]:
             from mesodesk.pack import build_pack
 
-            out = pdf or build_pack(consultation, self.catalogue, paper=self.settings.paper)
+            out = pdf or build_pack(consultation, catalogue, paper=paper)
             cid = None
             if store is not None:
                 cid = store.sign(draft_id, consultation, out, fp, practitioner)
