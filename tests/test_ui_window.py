@@ -587,3 +587,17 @@ def test_open_folder_shows_where_the_pack_was_saved(qtbot, window, catalogue, ja
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     qtbot.mouseClick(done.folder, Qt.MouseButton.LeftButton)
     assert [u.toLocalFile() for u in opened] == [str(folder)]
+
+
+def test_recent_files_are_offered_on_the_start_screen(qtbot, window, catalogue, jane_data,
+                                                      tmp_path):
+    path = write_case(tmp_path, jane_data, "jane-recent.json")
+    assert window.open_file(path)
+    window.show_start()
+    buttons = window.start.recent_buttons
+    assert [b.text() for b in buttons] == ["Open jane-recent.json"]
+    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.consultation
+    (tmp_path / "jane-recent.json").unlink()
+    window.show_start()
+    assert window.start.recent_buttons == [] and not window.start.recent_box.isVisible()

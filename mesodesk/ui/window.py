@@ -116,6 +116,11 @@ class StartPage(QWidget):
         self.drafts_note = note("Opening the records\u2026")
         self.drafts_layout.addWidget(self.drafts_note)
         layout.addWidget(self.drafts_box)
+        self.recent_box = QGroupBox("Recent consultation files")
+        self.recent_box.setAccessibleName("Recent consultation files")
+        self.recent_layout = QVBoxLayout(self.recent_box)
+        self.recent_buttons: list[Any] = []
+        layout.addWidget(self.recent_box)
         self.records_box = QGroupBox("Records")
         self.records_box.setAccessibleName("Records")
         self.records_layout = QVBoxLayout(self.records_box)
@@ -124,6 +129,21 @@ class StartPage(QWidget):
         self.resume_buttons: list[Any] = []
         self.new.clicked.connect(window.new_consultation)
         self.open.clicked.connect(window.open_file_dialog)
+
+    def show_recent(self, paths: list[str]) -> None:
+        """The consultation files opened lately that still exist."""
+        for b in self.recent_buttons:
+            b.setParent(None)
+            b.deleteLater()
+        self.recent_buttons = []
+        existing = [p for p in paths if os.path.isfile(p)][:5]
+        for path in existing:
+            b = button(f"Open {os.path.basename(path)}")
+            b.setToolTip(path)
+            b.clicked.connect(lambda _c=False, p=path: self.window_.open_file(p))
+            self.recent_layout.addWidget(b)
+            self.recent_buttons.append(b)
+        self.recent_box.setVisible(bool(existing))
 
     def show_drafts(self, drafts: list[Any] | None, error: str = "") -> None:
         for b in self.resume_buttons:
@@ -184,6 +204,7 @@ class MainWindow(QMainWindow):
             font_h = self.fontMetrics().height()
             self.resize(font_h * 80, font_h * 52)
         self.statusBar().showMessage("Ready")
+        self.start.show_recent(self.settings.recent_files)
         self._painted = False
 
     def event(self, event: QEvent) -> bool:
@@ -523,6 +544,7 @@ class MainWindow(QMainWindow):
         if self.autosaver is not None:
             self.autosaver.flush()
         self.refresh_drafts()
+        self.start.show_recent(self.settings.recent_files)
         self.stack.setCurrentWidget(self.start)
 
     # --- editing ----------------------------------------------------------------------------
