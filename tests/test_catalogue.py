@@ -70,15 +70,9 @@ def strings(value: Any) -> Iterator[str]:
 
 def applies(rule: AppliesTo, catalogue: Catalogue, *, products: set[str], technique: str,
             device: str, indication: str, areas: set[str]) -> bool:
-    """The selection semantics documented on AppliesTo."""
-    if rule.all:
-        return True
-    return ((not rule.products or bool(products & set(rule.products)))
-            and (not rule.techniques or technique in rule.techniques)
-            and (not rule.devices or device in rule.devices)
-            and (not rule.indications or indication in rule.indications)
-            and (not rule.areas or bool(areas & set(rule.areas)))
-            and (not rule.facial or any(catalogue.areas[a].facial for a in areas)))
+    return rule.matches(products=products, technique=technique, device=device,
+                        indication=indication, areas=areas,
+                        facial=any(catalogue.areas[a].facial for a in areas))
 
 
 def plan_items(catalogue: Catalogue, table: str, **plan: Any) -> set[str]:
@@ -402,6 +396,7 @@ def test_deoxycholic_plan_gets_its_label_risks_with_figures(catalogue: Catalogue
         assert key in risks
         assert figure in catalogue.risks[key].frequency_text, key
     assert {"dca-ulceration", "dca-hair-loss", "no-result"} <= risks
+    assert "bruising" not in risks  # the specific "bruising under the chin" replaces it
     assert "smile" in catalogue.risks["dca-nerve-injury"].patient_text.text
     flags = plan_items(catalogue, "red_flags", **DCA_CHIN)
     assert {"swallowing", "uneven-smile", "hair-patches-dca"} <= flags

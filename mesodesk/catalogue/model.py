@@ -9,7 +9,7 @@ a :class:`Statement`, which must name at least one source key from
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Collection, Literal, Mapping
 
 from mesodesk.domain.schema import field
 
@@ -63,6 +63,23 @@ class AppliesTo:
     indications: tuple[str, ...] = field(default=(), ref="indications")
     areas: tuple[str, ...] = field(default=(), ref="areas")
     facial: bool = False  # only when at least one chosen area is facial
+    # never when one of these products is chosen (it has a more specific entry)
+    except_products: tuple[str, ...] = field(default=(), ref="products")
+
+    def matches(self, *, products: Collection[str], technique: str, device: str,
+                indication: str, areas: Collection[str], facial: bool) -> bool:
+        """True when this item concerns a plan with these choices (``facial``:
+        at least one chosen area is facial)."""
+        if set(products).intersection(self.except_products):
+            return False
+        if self.all:
+            return True
+        return ((not self.products or bool(set(products).intersection(self.products)))
+                and (not self.techniques or technique in self.techniques)
+                and (not self.devices or device in self.devices)
+                and (not self.indications or indication in self.indications)
+                and (not self.areas or bool(set(areas).intersection(self.areas)))
+                and (not self.facial or facial))
 
 
 @frozen

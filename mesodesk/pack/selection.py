@@ -30,25 +30,13 @@ PROFESSION_LABEL = {"doctor": "Doctor", "nurse": "Nurse", "dentist": "Dentist",
 
 
 def applies(rule: AppliesTo, consultation: Consultation, catalogue: Catalogue) -> bool:
-    """True when every non-empty condition in ``rule`` matches the plan
-    (``all`` matches every plan; ``facial`` needs at least one facial area)."""
-    if rule.all:
-        return True
-    chosen = {p.id for p in consultation.products}
-    if rule.products and not chosen.intersection(rule.products):
-        return False
-    if rule.techniques and consultation.delivery.technique not in rule.techniques:
-        return False
-    if rule.devices and consultation.delivery.device not in rule.devices:
-        return False
-    if rule.indications and consultation.indication not in rule.indications:
-        return False
-    if rule.areas and not set(consultation.areas).intersection(rule.areas):
-        return False
-    if rule.facial and not any(catalogue.areas[a].facial for a in consultation.areas
-                               if a in catalogue.areas):
-        return False
-    return True
+    """Whether a risk, care item or red flag concerns this plan (see AppliesTo)."""
+    return rule.matches(
+        products={p.id for p in consultation.products},
+        technique=consultation.delivery.technique, device=consultation.delivery.device,
+        indication=consultation.indication, areas=consultation.areas,
+        facial=any(catalogue.areas[a].facial for a in consultation.areas
+                   if a in catalogue.areas))
 
 
 def _select(table: Mapping[str, T], consultation: Consultation,
