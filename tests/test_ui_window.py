@@ -601,3 +601,11 @@ def test_recent_files_are_offered_on_the_start_screen(qtbot, window, catalogue, 
     (tmp_path / "jane-recent.json").unlink()
     window.show_start()
     assert window.start.recent_buttons == [] and not window.start.recent_box.isVisible()
+
+
+def test_review_says_which_steps_are_unfinished(qtbot, window, jane_data, tmp_path):
+    del jane_data["screening"]["answers"]["pregnant"]  # a question not asked
+    assert window.open_file(write_case(tmp_path, jane_data))
+    status = window.pages["review"].status.text()
+    assert "Still to do: Screening." in status
+    assert not window.next.isEnabled()

@@ -127,11 +127,16 @@ class ReviewPage(StepPage):
         self._status(findings)
 
     def _status(self, findings: list[Finding]) -> None:
-        consultation = flow.to_consultation(self.data, self.catalogue)
         open_ = flow.outstanding(self.state, findings)
         absolute = [f for f in open_ if f.absolute]
-        if consultation is None:
-            text = "The plan is not complete yet: fill in the steps marked in the list."
+        unfinished = [s.title for s in flow.STEPS[:flow.index("review")]
+                      if not s.complete(self.state, self.catalogue)]
+        if absolute:
+            text = (f"{len(absolute)} finding{'s' if len(absolute) > 1 else ''} cannot be "
+                    "overridden. Consent and the pack stay locked.")
+        elif unfinished:
+            text = ("The plan is not complete yet. Still to do: " + ", ".join(unfinished)
+                    + ". Consent opens when every step before it is complete.")
         elif absolute:
             text = (f"{len(absolute)} finding{'s' if len(absolute) > 1 else ''} cannot be "
                     "overridden. Consent and the pack stay locked.")
