@@ -321,13 +321,20 @@ def test_ctrl_s_saves_the_draft_and_the_start_screen_offers_to_resume_it(
     again.close()
 
 
-def test_typing_can_be_undone(qtbot, window):
+def test_typing_can_be_undone_and_the_undo_is_what_is_kept(qtbot, window):
     qtbot.mouseClick(window.start.new, Qt.MouseButton.LeftButton)
     window.go("patient")
     name = window.pages["patient"].name
     qtbot.keyClicks(name, "Jane")
+    assert window.state.data["patient"]["name"] == "Jane"
     qtbot.keyClick(name, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert name.text() == ""
+    assert window.state.data["patient"]["name"] == ""
+    window.go("screening")
+    medications = window.pages["screening"].medications
+    qtbot.keyClicks(medications, "Warfarin")
+    qtbot.keyClick(medications, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.state.data["screening"]["medications"] == medications.toPlainText()
 
 
 def test_window_size_and_position_are_remembered(qtbot, window):

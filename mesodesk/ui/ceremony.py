@@ -68,7 +68,7 @@ class FindingItem(QFrame):
                              if isinstance(o, dict) and o.get("rule") == finding.rule), "")
             self.reason.setText(existing)
             add_row(form, "Reason for override", self.reason)
-            self.reason.textEdited.connect(self._reason)
+            self.reason.textChanged.connect(self._reason)
             layout.addLayout(form)
         elif finding.severity == "block":
             final = note("This block is final: the plan cannot go ahead as it stands. "
@@ -406,7 +406,7 @@ class SignPage(StepPage):
         for box in (self.patient, self.practitioner, self.witness):
             self.body.addWidget(box)
             box.pad.changed.connect(self._update)
-        self.witness.name.textEdited.connect(lambda _t: self._update())
+        self.witness.name.textChanged.connect(lambda _t: self._update())
         self.busy = Busy("Building and storing the signed pack\u2026")
         self.body.addWidget(self.busy)
         self.error = note()

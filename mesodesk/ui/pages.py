@@ -77,10 +77,12 @@ class ClinicPage(StepPage):
                                 (self.emergency, "clinic", "emergency_phone"),
                                 (self.practitioner, "practitioner", "name"),
                                 (self.registration, "practitioner", "registration")):
-            w.textEdited.connect(lambda text, s=section, k=key: self._text(s, k, text))
+            w.textChanged.connect(lambda text, s=section, k=key: self._text(s, k, text))
         self.profession.currentIndexChanged.connect(self._profession)
 
     def _text(self, section: str, key: str, text: str) -> None:
+        if self._loading:
+            return
         self.section(section)[key] = text
         self.changed()
 
@@ -124,14 +126,18 @@ class PatientPage(StepPage):
         add_row(form, "Email", self.email)
         self.body.addLayout(form)
         for w, key in ((self.name, "name"), (self.phone, "phone"), (self.email, "email")):
-            w.textEdited.connect(lambda text, k=key: self._text(k, text))
-        self.dob.textEdited.connect(self._dob)
+            w.textChanged.connect(lambda text, k=key: self._text(k, text))
+        self.dob.textChanged.connect(self._dob)
 
     def _text(self, key: str, text: str) -> None:
+        if self._loading:
+            return
         self.section("patient")[key] = text
         self.changed()
 
     def _dob(self, text: str) -> None:
+        if self._loading:
+            return
         born = flow.parse_date(text)
         self.section("patient")["date_of_birth"] = born.isoformat() if born else text
         self._show_age()
@@ -212,7 +218,7 @@ class ScreeningPage(StepPage):
         add_row(form, "&Medications", self.medications)
         add_row(form, "Screening notes", self.notes)
         self.body.addLayout(form)
-        self.allergies.textEdited.connect(self._allergies)
+        self.allergies.textChanged.connect(self._allergies)
         self.medications.textChanged.connect(
             lambda: self._text("medications", self.medications.toPlainText()))
         self.notes.textChanged.connect(lambda: self._text("notes", self.notes.toPlainText()))
@@ -231,6 +237,8 @@ class ScreeningPage(StepPage):
         self.changed()
 
     def _allergies(self, text: str) -> None:
+        if self._loading:
+            return
         self.section("screening")["allergies"] = [a.strip() for a in text.split(",")
                                                   if a.strip()]
         self.changed()
@@ -476,8 +484,8 @@ class ProductRow(QFrame):
         row.addStretch(1)
         row.addWidget(self.remove)
         layout.addLayout(row)
-        self.lot.textEdited.connect(lambda t: self._set("lot", t))
-        self.expiry.textEdited.connect(self._expiry)
+        self.lot.textChanged.connect(lambda t: self._set("lot", t))
+        self.expiry.textChanged.connect(self._expiry)
         self.volume.valueChanged.connect(
             lambda v: self._set("volume_ml", round(v, 2) if v > 0 else None))
         self.injections.valueChanged.connect(lambda v: self._set("injections", v or None))
