@@ -616,3 +616,19 @@ def test_review_says_which_steps_are_unfinished(qtbot, window, jane_data, tmp_pa
     status = window.pages["review"].status.text()
     assert "Still to do: Screening." in status
     assert not window.next.isEnabled()
+
+
+def test_a_depth_outside_the_technique_range_is_flagged_on_the_delivery_step(
+        qtbot, window, catalogue, jane_data, tmp_path):
+    data = merge(jane_data, {"screening": {"answers": all_no(catalogue)}})
+    assert window.open_file(write_case(tmp_path, data))
+    window.go("delivery")
+    delivery = window.pages["delivery"]
+    assert not delivery.findings_note.isVisible()
+    assert "usual depth" in delivery.summary.text()  # the catalogue's range is on screen
+    delivery.depth_mm.setFocus()
+    delivery.depth_mm.selectAll()
+    qtbot.keyClicks(delivery.depth_mm, "9")
+    qtbot.waitUntil(delivery.findings_note.isVisible)
+    assert "9 mm" in delivery.findings_note.text()
+    assert "\u26a0" in window.step_list.item(4).text()  # the step list shows the warning
