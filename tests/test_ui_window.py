@@ -632,3 +632,13 @@ def test_a_depth_outside_the_technique_range_is_flagged_on_the_delivery_step(
     qtbot.waitUntil(delivery.findings_note.isVisible)
     assert "9 mm" in delivery.findings_note.text()
     assert "\u26a0" in window.step_list.item(4).text()  # the step list shows the warning
+
+
+def test_the_pack_follows_the_paper_size_setting(qtbot, window, catalogue, jane_data,
+                                                 tmp_path):
+    window.paper_actions["letter"].trigger()
+    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    pack = window.pages["pack"]
+    qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
+    size = pack.preview.document.pagePointSize(0)
+    assert (round(size.width()), round(size.height())) == (612, 792)  # US Letter
