@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, QUrl
 from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDesktopServices, QFont,
@@ -29,6 +29,7 @@ from mesodesk.ui.widgets import (SEVERITY_MARKS, SEVERITY_WORDS, StepPage, butto
 
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
+    from mesodesk.ui.ceremony import DonePage, PackPage, SignPage
     from mesodesk.rules import Finding
     from mesodesk.ui import flow
 else:  # loaded on first use, after the window is on screen
@@ -182,6 +183,10 @@ class MainWindow(QMainWindow):
         self.findings: list[Finding] = []
         self.findings_error = ""
         self.pages: dict[str, StepPage] = {}
+        self.pack_page: PackPage
+        self.sign_page: SignPage
+        self.done_page: DonePage
+        self._viewer: QWidget | None = None
         self.pack_cache: dict[str, bytes] = {}
         self._shown_fingerprint = ""
         self.final_pdf: bytes = b""
@@ -391,14 +396,14 @@ class MainWindow(QMainWindow):
         h = self.fontMetrics().height()
         splitter.setSizes([h * 13, h * 44, h * 20])
 
-        pack: PackPage = self.pages["pack"]  # type: ignore[assignment]
+        self.pack_page = pack = cast(PackPage, self.pages["pack"])
         pack.sign_requested.connect(lambda: self.go("sign"))
         pack.print_requested.connect(self.print_for_wet_ink)
         pack.retry_requested.connect(self.build_preview)
         pack.read.connect(self._pack_read)
-        sign: SignPage = self.pages["sign"]  # type: ignore[assignment]
+        self.sign_page = sign = cast(SignPage, self.pages["sign"])
         sign.finish_requested.connect(self.sign_and_finish)
-        done: DonePage = self.pages["done"]  # type: ignore[assignment]
+        self.done_page = done = cast(DonePage, self.pages["done"])
         done.save_requested.connect(self.save_pdf_dialog)
         done.print_requested.connect(self.print_final)
         done.folder_requested.connect(self.open_folder)
@@ -660,10 +665,10 @@ class MainWindow(QMainWindow):
     def build_preview(self) -> None:
         """Build the unsigned pack off the GUI thread and show it to the patient."""
         assert self.state is not None and self.catalogue is not None
-        page = self.pages["pack"]
+        page = self.pack_page
         consultation = flow.to_consultation(flow.unsigned(self.state.data), self.catalogue)
         if consultation is None:
-            page.failed("the consultation is not complete.")  # type: ignore[attr-defined]
+            page.failed("the consultation is not complete.")
             return
         from mesodesk.domain import fingerprint
 
@@ -672,7 +677,7 @@ class MainWindow(QMainWindow):
         if cached is not None:
             self._preview_ready(fp, cached)
             return
-        page.building()  # type: ignore[attr-defined]
+        page.building()
         self.statusBar().showMessage("Preparing the pack\u2026")
         catalogue, paper = self.catalogue, self.settings.paper
 
@@ -686,12 +691,12 @@ class MainWindow(QMainWindow):
     def _preview_ready(self, fp: str, pdf: bytes) -> None:
         assert self.state is not None
         self.pack_cache[fp] = pdf
-        page = self.pages["pack"]
+        page = self.pack_page
         self._shown_fingerprint = fp
         try:
-            page.built(pdf, already_read=self.state.pack_viewed == fp)  # type: ignore
+            page.built(pdf, already_read=self.state.pack_viewed == fp)
         except Exception as exc:
-            page.failed(str(exc))  # type: ignore[attr-defined]
+            page.failed(str(exc))
             return
         self.statusBar().showMessage("The pack is on screen for the patient to read.", 4000)
         self.refresh()
@@ -707,7 +712,7 @@ class MainWindow(QMainWindow):
 
     def _preview_failed(self, exc: BaseException) -> None:
         log.error("pack build failed: %s", exc, exc_info=exc)
-        self.pages["pack"].failed(_sentence(exc))  # type: ignore[attr-defined]
+        self.pack_page.failed(_sentence(exc))
         self.statusBar().showMessage("The pack could not be built.")
 
     def _finish(self, consultation: Any, pdf: bytes, wet_ink: bool) -> None:
@@ -721,8 +726,8 @@ class MainWindow(QMainWindow):
         store, practitioner = self.store, self.practitioner_name()
         catalogue, paper = self.catalogue, self.settings.paper  # the worker gets values only
         fp = fingerprint(consultation)
-        sign_page = self.pages["sign"]
-        sign_page.working(True)  # type: ignore[attr-defined]
+        sign_page = self.sign_page
+        sign_page.working(True)
 
         def work() -> tuple[bytes, str | None]:
             from mesodesk.pack import build_pack
@@ -736,7 +741,7 @@ class MainWindow(QMainWindow):
         def done(result: tuple[bytes, str | None]) -> None:
             assert self.state is not None
             out, cid = result
-            sign_page.working(False)  # type: ignore[attr-defined]
+            sign_page.working(False)
             self.final_pdf = out
             self.state.finished = True
             self.state.wet_ink = wet_ink
@@ -745,25 +750,25 @@ class MainWindow(QMainWindow):
                 self.autosaver.draft_id = None
             for o in consultation.consent.overrides:
                 self.audit("overridden", {"rule": o.rule})
-            self.pages["done"].finished(not wet_ink, fp, cid is not None)  # type: ignore
+            self.done_page.finished(not wet_ink, fp, cid is not None)
             self.go("done", force=True)
             self.refresh_drafts()
 
         def failed(exc: BaseException) -> None:
             log.error("signing failed: %s", exc, exc_info=exc)
-            sign_page.working(False, f"The pack was not stored: {_sentence(exc)}")  # type: ignore
+            sign_page.working(False, f"The pack was not stored: {_sentence(exc)}")
             self.alert(f"The pack was not stored: {_sentence(exc)}")
 
         self._run(work, done, failed)
 
     def sign_and_finish(self) -> None:
         assert self.state is not None and self.catalogue is not None
-        sign_page = self.pages["sign"]
-        if not sign_page.ready():  # type: ignore[attr-defined]
+        sign_page = self.sign_page
+        if not sign_page.ready():
             return
         signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
         consent = self.state.data.setdefault("consent", {})
-        consent["signatures"] = sign_page.signatures(signed_at)  # type: ignore[attr-defined]
+        consent["signatures"] = sign_page.signatures(signed_at)
         consultation = flow.to_consultation(self.state.data, self.catalogue)
         if consultation is None:
             _c, problems = flow.build_consultation(self.state.data, self.catalogue)
@@ -773,7 +778,7 @@ class MainWindow(QMainWindow):
 
     def print_for_wet_ink(self) -> None:
         assert self.state is not None and self.catalogue is not None
-        pdf = self.pages["pack"].preview.pdf  # type: ignore[attr-defined]
+        pdf = self.pack_page.preview.pdf
         consultation = flow.to_consultation(flow.unsigned(self.state.data), self.catalogue)
         if not pdf or consultation is None:
             return
@@ -826,7 +831,7 @@ class MainWindow(QMainWindow):
             self.alert(f"The pack was not saved to {path}: {exc.strerror or exc}")
             return False
         self.saved_path = path
-        self.pages["done"].saved(path)  # type: ignore[attr-defined]
+        self.done_page.saved(path)
         self.audit("exported", {"file": os.path.basename(path)})
         self.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
         return True
