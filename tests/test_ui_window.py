@@ -642,3 +642,20 @@ def test_the_pack_follows_the_paper_size_setting(qtbot, window, catalogue, jane_
     qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
     size = pack.preview.document.pagePointSize(0)
     assert (round(size.width()), round(size.height())) == (612, 792)  # US Letter
+
+
+def test_save_as_writes_a_consultation_file_only_when_complete(qtbot, window, catalogue,
+                                                               jane_data, tmp_path,
+                                                               monkeypatch):
+    from mesodesk.domain import load, to_data
+
+    out = tmp_path / "saved.json"
+    monkeypatch.setattr(window, "choose_save_path", lambda *a: str(out))
+    qtbot.mouseClick(window.start.new, Qt.MouseButton.LeftButton)
+    window.save_as_dialog()
+    assert not out.exists()
+    assert "not complete yet" in window.last_alert.text()
+    assert window.open_file(write_case(tmp_path, jane_data))
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_S,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert to_data(load(out)) == to_data(load(tmp_path / "case.json"))
