@@ -655,6 +655,7 @@ def test_save_as_writes_a_consultation_file_only_when_complete(qtbot, window, ca
     window.save_as_dialog()
     assert not out.exists()
     assert "not complete yet" in window.last_alert.text()
+    window.last_alert.accept()  # the message is window-modal: close it before going on
     assert window.open_file(write_case(tmp_path, jane_data))
     qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_S,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
