@@ -309,10 +309,11 @@ class MainWindow(QMainWindow):
         """An audit event; failures are shown, never raised."""
         if self.store is None:
             return
+        consultation_id = self.state.consultation_id if self.state else None
+        if consultation_id is None and self.autosaver is not None:
+            consultation_id = self.autosaver.draft_id  # the draft becomes the consultation
         try:
-            self.store.record_event(kind, self.practitioner_name(),
-                                    self.state.consultation_id if self.state else None,
-                                    detail)
+            self.store.record_event(kind, self.practitioner_name(), consultation_id, detail)
         except Exception as exc:
             log.warning("audit event %s not recorded: %s", kind, exc)
             self.statusBar().showMessage(f"Audit event not recorded: {exc}")
@@ -638,6 +639,11 @@ class MainWindow(QMainWindow):
         page.entered()
         self.refresh()
         if step_id == "pack":
+            if self.autosaver is not None and not self.state.finished:
+                # the consultation is in the records before the patient reads it, so the
+                # 'viewed' event and the signing name one consultation
+                self.autosaver.schedule(self.state.data, step_id)
+                self.autosaver.flush()
             self.build_preview()
         page.scroll_area.verticalScrollBar().setValue(0)
         return True
