@@ -12,7 +12,8 @@ import html
 import re
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QFormLayout, QFrame, QLabel,
                                QPushButton, QRadioButton, QScrollArea, QSizePolicy, QVBoxLayout,
@@ -85,11 +86,11 @@ def heading(text: str, level: int = 1) -> QLabel:
 
 def note(text: str = "", rich: bool = False) -> QLabel:
     label = QLabel()
-    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    label.setTextFormat(QtCore.Qt.TextFormat.RichText if rich else QtCore.Qt.TextFormat.PlainText)
     label.setText(text)
     label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
     policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
     policy.setHeightForWidth(True)
     label.setSizePolicy(policy)
@@ -160,7 +161,7 @@ class StepPage(QWidget):
         outer.addWidget(self.scroll_area, 1)
         self.findings_note = FindingsNote(self)
         outer.addWidget(self.findings_note)
-        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.build()
         if not self.fills_height:
             self.body.addStretch(1)

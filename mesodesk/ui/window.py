@@ -15,17 +15,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, cast
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, QUrl
-from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDesktopServices, QFont,
-                           QKeySequence, QPageSize)
-from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6 import QtCore
+from PySide6.QtCore import QByteArray, QEvent, QTimer, QUrl
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from mesodesk.ui.lazy import lazy_import
 from mesodesk.ui.settings import Settings
-from mesodesk.ui.widgets import (SEVERITY_MARKS, SEVERITY_WORDS, StepPage, button, heading,
-                                 note, sources_text)
+from mesodesk.ui.widgets import StepPage, button, heading
 
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
@@ -42,56 +40,12 @@ STATUS_WORDS = {"done": "complete", "todo": "to do", "warn": "has warnings",
                 "block": "blocked"}
 
 
-class FindingsPanel(QWidget):
-    """Every finding, live, with its source; activating one jumps to its step."""
-
-    def __init__(self, jump: Callable[[str], object], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(heading("Findings", level=2))
-        self.summary = note("Findings appear here as you answer.")
-        layout.addWidget(self.summary)
-        self.list = QListWidget()
-        self.list.setAccessibleName("Findings")
-        self.list.setWordWrap(True)
-        self.list.setSpacing(2)
-        self.list.setAlternatingRowColors(True)
-        layout.addWidget(self.list, 1)
-        self._jump = jump
-        self.list.itemActivated.connect(self._activated)
-        self.list.itemClicked.connect(self._activated)
-        self.findings: list[Finding] = []
-
-    def _activated(self, item: QListWidgetItem) -> None:
-        self._jump(flow.step_for_path(str(item.data(Qt.ItemDataRole.UserRole))))
-
-    def show_findings(self, findings: list[Finding], open_rules: set[str],
-                      error: str = "") -> None:
-        self.findings = findings
-        self.list.clear()
-        if error:
-            self.summary.setText(error)
-            return
-        blocks = sum(1 for f in findings if f.severity == "block")
-        warns = sum(1 for f in findings if f.severity == "warn")
-        self.summary.setText(f"{blocks} block{'s' if blocks != 1 else ''}, "
-                             f"{warns} warning{'s' if warns != 1 else ''}. "
-                             "Select one to go to its step." if findings
-                             else "No findings so far.")
-        for f in findings:
-            state = "" if f.rule in open_rules or f.severity == "info" else " (resolved)"
-            text = (f"{SEVERITY_MARKS[f.severity]} {SEVERITY_WORDS[f.severity]}{state}: "
-                    f"{f.message}\n{sources_text(f.source)}")
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, f.path)
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ". "))
-            item.setToolTip(f"Go to {flow.step(flow.step_for_path(f.path)).title}")
-            if state:
-                font = QFont(item.font())
-                font.setItalic(True)
-                item.setFont(font)
-            self.list.addItem(item)
+def _wrapped(text: str) -> QLabel:
+    """A plain wrapped label (the start screen avoids Qt's enum tables, which cost
+    time to load, so the window appears sooner)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
 
 
 class StartPage(QWidget):
@@ -102,8 +56,9 @@ class StartPage(QWidget):
         self.window_ = window
         layout = QVBoxLayout(self)
         layout.addWidget(heading("mesodesk"))
-        layout.addWidget(note("A consultation aid for mesotherapy: screening, safety checks "
-                              "and a sourced consent pack for the patient to read and sign."))
+        layout.addWidget(_wrapped("A consultation aid for mesotherapy: screening, safety "
+                                  "checks and a sourced consent pack for the patient to read "
+                                  "and sign."))
         row = QHBoxLayout()
         self.new = button("Start a ne&w consultation")
         self.open = button("Open a consultation fi&le\u2026")
@@ -114,7 +69,7 @@ class StartPage(QWidget):
         self.drafts_box = QGroupBox("Unfinished consultations")
         self.drafts_box.setAccessibleName("Unfinished consultations")
         self.drafts_layout = QVBoxLayout(self.drafts_box)
-        self.drafts_note = note("Opening the records\u2026")
+        self.drafts_note = _wrapped("Opening the records\u2026")
         self.drafts_layout.addWidget(self.drafts_note)
         layout.addWidget(self.drafts_box)
         self.recent_box = QGroupBox("Recent consultation files")
@@ -191,7 +146,7 @@ class MainWindow(QMainWindow):
         self._shown_fingerprint = ""
         self.final_pdf: bytes = b""
         self.saved_path: str = ""
-        self.last_alert: QMessageBox | None = None
+        self.last_alert: Any = None  # the last message box (tests read it)
         self._ops: list[Any] = []
 
         self.stack = QStackedWidget()
@@ -341,7 +296,7 @@ class MainWindow(QMainWindow):
         self.state = flow.FlowState(flow.new_data(dt.date.today()))
         view = QWidget()
         outer = QHBoxLayout(view)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = QSplitter(QtCore.Qt.Orientation.Horizontal)
         outer.addWidget(splitter)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -354,12 +309,12 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.step_list, 1)
         for s in flow.STEPS:
             item = QListWidgetItem(s.title)
-            item.setData(Qt.ItemDataRole.UserRole, s.id)
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, s.id)
             self.step_list.addItem(item)
         self.step_list.itemClicked.connect(
-            lambda item: self.go(str(item.data(Qt.ItemDataRole.UserRole))))
+            lambda item: self.go(str(item.data(QtCore.Qt.ItemDataRole.UserRole))))
         self.step_list.itemActivated.connect(
-            lambda item: self.go(str(item.data(Qt.ItemDataRole.UserRole))))
+            lambda item: self.go(str(item.data(QtCore.Qt.ItemDataRole.UserRole))))
         splitter.addWidget(left)
 
         middle = QWidget()
@@ -388,6 +343,8 @@ class MainWindow(QMainWindow):
         self.back.clicked.connect(self.go_back)
         self.next.clicked.connect(self.go_next)
         splitter.addWidget(middle)
+
+        from mesodesk.ui.findings import FindingsPanel
 
         self.findings_panel = FindingsPanel(self.go)
         splitter.addWidget(self.findings_panel)
@@ -476,7 +433,7 @@ class MainWindow(QMainWindow):
             return
         preview = PdfPreview()
         preview.setWindowTitle("Signed pack (read-only)")
-        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        preview.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         try:
             preview.show_pdf(signed.pdf)
         except Exception as exc:
@@ -517,16 +474,21 @@ class MainWindow(QMainWindow):
             self.open_file(path)
 
     def choose_open_path(self) -> str:
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getOpenFileName(self, "Open a consultation file", "",
                                               "Consultation files (*.json);;All files (*)")
         return path
 
     def choose_save_path(self, title: str, suggested: str, filter_: str) -> str:
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getSaveFileName(self, title, suggested, filter_)
         return path
 
     def choose_printer(self) -> Any:
         """A printer chosen in the print dialog, or None if cancelled."""
+        from PySide6.QtGui import QPageSize
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -538,11 +500,13 @@ class MainWindow(QMainWindow):
 
     def alert(self, message: str) -> None:
         """A one-line message box that does not block (tests read last_alert)."""
+        from PySide6.QtWidgets import QMessageBox
+
         log.info("alert shown")
         box = QMessageBox(QMessageBox.Icon.Warning, "mesodesk", message,
                           QMessageBox.StandardButton.Ok, self)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.last_alert = box
 
@@ -588,12 +552,12 @@ class MainWindow(QMainWindow):
             current = view.id == self.step_id
             item.setText(f"{STATUS_MARKS[view.status]}  {view.title}")
             words = STATUS_WORDS[view.status] + ("" if view.reachable else ", locked")
-            item.setData(Qt.ItemDataRole.AccessibleTextRole,
+            item.setData(QtCore.Qt.ItemDataRole.AccessibleTextRole,
                          f"{view.title}: {words}{', current step' if current else ''}")
             item.setToolTip(words.capitalize())
-            flags = Qt.ItemFlag.ItemIsSelectable
+            flags = QtCore.Qt.ItemFlag.ItemIsSelectable
             if view.reachable:
-                flags |= Qt.ItemFlag.ItemIsEnabled
+                flags |= QtCore.Qt.ItemFlag.ItemIsEnabled
             item.setFlags(flags)
             font = QFont(item.font())
             font.setBold(current)
@@ -844,6 +808,8 @@ class MainWindow(QMainWindow):
 
     def open_folder(self) -> None:
         if self.saved_path:
+            from PySide6.QtGui import QDesktopServices
+
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.saved_path).parent)))
 
     # --- saving the consultation ------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""The live findings panel: every finding with its source, as the answers
+change; activating one jumps to the step that caused it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from PySide6 import QtCore
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from mesodesk.ui import flow
+from mesodesk.ui.widgets import SEVERITY_MARKS, SEVERITY_WORDS, heading, note, sources_text
+
+if TYPE_CHECKING:
+    from mesodesk.rules import Finding
+
+
+class FindingsPanel(QWidget):
+    """Every finding, live, with its source; activating one jumps to its step."""
+
+    def __init__(self, jump: Callable[[str], object], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(heading("Findings", level=2))
+        self.summary = note("Findings appear here as you answer.")
+        layout.addWidget(self.summary)
+        self.list = QListWidget()
+        self.list.setAccessibleName("Findings")
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
+        self.list.setAlternatingRowColors(True)
+        layout.addWidget(self.list, 1)
+        self._jump = jump
+        self.list.itemActivated.connect(self._activated)
+        self.list.itemClicked.connect(self._activated)
+        self.findings: list[Finding] = []
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        self._jump(flow.step_for_path(str(item.data(QtCore.Qt.ItemDataRole.UserRole))))
+
+    def show_findings(self, findings: list[Finding], open_rules: set[str],
+                      error: str = "") -> None:
+        self.findings = findings
+        self.list.clear()
+        if error:
+            self.summary.setText(error)
+            return
+        blocks = sum(1 for f in findings if f.severity == "block")
+        warns = sum(1 for f in findings if f.severity == "warn")
+        self.summary.setText(f"{blocks} block{'s' if blocks != 1 else ''}, "
+                             f"{warns} warning{'s' if warns != 1 else ''}. "
+                             "Select one to go to its step." if findings
+                             else "No findings so far.")
+        for f in findings:
+            state = "" if f.rule in open_rules or f.severity == "info" else " (resolved)"
+            text = (f"{SEVERITY_MARKS[f.severity]} {SEVERITY_WORDS[f.severity]}{state}: "
+                    f"{f.message}\n{sources_text(f.source)}")
+            item = QListWidgetItem(text)
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, f.path)
+            item.setData(QtCore.Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ". "))
+            item.setToolTip(f"Go to {flow.step(flow.step_for_path(f.path)).title}")
+            if state:
+                font = QFont(item.font())
+                font.setItalic(True)
+                item.setFont(font)
+            self.list.addItem(item)
