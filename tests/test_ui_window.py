@@ -660,3 +660,19 @@ def test_save_as_writes_a_consultation_file_only_when_complete(qtbot, window, ca
     qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_S,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert to_data(load(out)) == to_data(load(tmp_path / "case.json"))
+
+
+def test_the_window_works_when_the_records_cannot_be_opened(qtbot):
+    from mesodesk.storage import StoreError
+    from mesodesk.ui.window import MainWindow
+
+    def broken():
+        raise StoreError("the records file is damaged")
+
+    w = MainWindow(store_factory=broken)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: "not available" in w.start.drafts_note.text())
+    assert "the records file is damaged" in w.start.drafts_note.text()
+    qtbot.mouseClick(w.start.new, Qt.MouseButton.LeftButton)
+    assert w.step_id in ("clinic", "patient") and w.autosaver is None

@@ -40,6 +40,13 @@ STATUS_WORDS = {"done": "complete", "todo": "to do", "warn": "has warnings",
                 "block": "blocked"}
 
 
+def open_default_store() -> Any:
+    """The records store the environment names (imported only when called)."""
+    from mesodesk.storage import open_store
+
+    return open_store()
+
+
 def _wrapped(text: str) -> QLabel:
     """A plain wrapped label (the start screen avoids Qt's enum tables, which cost
     time to load, so the window appears sooner)."""
@@ -123,7 +130,7 @@ class StartPage(QWidget):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store_factory: Callable[[], Any] | None | bool = True,
+    def __init__(self, store_factory: Callable[[], Any] | None = open_default_store,
                  settings: Settings | None = None) -> None:
         super().__init__()
         self.setWindowTitle("mesodesk")
@@ -212,16 +219,11 @@ class MainWindow(QMainWindow):
 
     # --- records (opened after the first paint) -------------------------------------------
     def _open_records(self) -> None:
-        if self._store_factory is None or self._store_factory is False:
+        if self._store_factory is None:
             self.start.show_drafts(None, "Records are switched off.")
             return
         try:
-            if callable(self._store_factory):
-                self.store = self._store_factory()
-            else:
-                from mesodesk.storage import open_store
-
-                self.store = open_store()
+            self.store = self._store_factory()
         except Exception as exc:  # the window works without records
             log.warning("records unavailable: %s", exc)
             self.store = None
