@@ -129,9 +129,17 @@ def printable(text: str) -> bool:
     return all(ch in drawable() for ch in clean(text))
 
 
+def readable_back(text: str) -> bool:
+    """Printable, and pypdf can read it back in order: pypdf misplaces zero-width
+    format characters (it reads "s\ufeff</p>" as "s/<\ufeffp>", where poppler's
+    pdftotext reads the same page correctly), and a soft hyphen at a line end is
+    rightly printed as "-". Those characters are covered by the build-and-verify
+    test below instead."""
+    return printable(text) and not any(ch in INVISIBLE or ch == "\xad" for ch in text)
+
+
 # What people type and paste: markup and entities, quotes, combining marks,
 # invisible formatting, control characters, line breaks, Latin/Greek/Cyrillic.
-# (The soft hyphen is left out: at a line end reportlab rightly prints it as "-".)
 _SNIPPETS = ["<b>", "</b>", "</para>", "<br/>", "<font size=99>", "<a href='x'>", "&amp;",
             "&lt;", "&#0;", "&nbsp;", "]]>", "<![CDATA[", "'", '"', "‘", "’", "“", "”", "`",
             "\\", "e\u0301", "Zoe\u0308", "\u0301", "a\u0323\u0302", "\u200b", "\u200d",
@@ -140,8 +148,8 @@ _SNIPPETS = ["<b>", "</b>", "</para>", "<br/>", "<font size=99>", "<a href='x'>"
             "Ελένη", "Жанна", "Siobhán Ó Briain", "Łukasz", "Nguyễn", "ß", "İı", "ﬁ",
             "½", "°C", "€", "±", "→", "✓", "☎"]
 free_text = st.lists(
-    st.one_of(st.sampled_from(_SNIPPETS).filter(printable),
-              st.characters(codec="utf-8").filter(lambda c: c in drawable()
+    st.one_of(st.sampled_from(_SNIPPETS).filter(readable_back),
+              st.characters(codec="utf-8").filter(lambda c: readable_back(c)
                                                   and left_to_right(c)),
               st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7e),
                       max_size=8)),
@@ -159,8 +167,11 @@ def sentinel(i: int, value: str) -> str:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(values=st.lists(free_text, min_size=len(FIELDS), max_size=len(FIELDS)))
 @example(values=["Zoë <b>O'Hara & Sons</b> &amp; <font size=40>x</font>"] * len(FIELDS))
-@example(values=["e\u0301\u0308 \x00\x1f\x7f\x9f \u200e\u202e \ufeff \t\r\n"] * len(FIELDS))
-def test_every_free_text_field_prints_exactly_as_typed(catalogue, values):
+@example(values=["e\u0301\u0308 \x00\x1f\x7f\x9f \u202a\u202e\u202c \t\r\n\u2028"] * len(FIELDS))
+def test_every_free_text_field_prints_exactly_as_typed(values):
+    from mesodesk.catalogue import default_catalogue
+
+    catalogue = default_catalogue()  # not a fixture: its repr would swamp failure reports
     texts = {f: sentinel(i, v) for i, (f, v) in enumerate(zip(FIELDS, values))}
     consultation = from_data(with_texts(texts))
     pdf = build_pack(consultation, catalogue)
@@ -178,7 +189,7 @@ def test_every_free_text_field_prints_exactly_as_typed(catalogue, values):
 
 
 # Hard cases the pack must survive, even where the font cannot draw them.
-AWKWARD = ["שלום עולם", "مرحبا", "👩\u200d⚕️😀🇬🇧", "李小龙 日本語", "𝔄𝔅", "\U0010FFFD",
+AWKWARD = ["\ufeff</para>\u200b\u200d\xad-\u2060", "שלום עולם", "مرحبا", "👩\u200d⚕️😀🇬🇧", "李小龙 日本語", "𝔄𝔅", "\U0010FFFD",
            "\u202eevil\u202c", "a" + "\u0301" * 200, "\x00" * 50 + "x", "\ufffd\ufffc",
            "﷽", "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇"]
 
