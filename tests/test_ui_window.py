@@ -676,3 +676,15 @@ def test_the_window_works_when_the_records_cannot_be_opened(qtbot):
     assert "the records file is damaged" in w.start.drafts_note.text()
     qtbot.mouseClick(w.start.new, Qt.MouseButton.LeftButton)
     assert w.step_id in ("clinic", "patient") and w.autosaver is None
+
+
+def test_closing_while_the_records_open_leaves_nothing_open(qtbot):
+    from mesodesk.ui.window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.close()
+    qtbot.waitUntil(lambda: not w._ops)  # the opening finished after the window closed
+    assert w.store is None  # closed by closeEvent, or closed on arrival after it

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QThreadPool, QtMsgType, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
@@ -48,5 +48,6 @@ def run_app(file: str | None, qt_args: list[str]) -> int:
     if file:
         QTimer.singleShot(0, lambda: window.open_file(file))
     code = app.exec()
+    QThreadPool.globalInstance().waitForDone(10000)  # a pack or the records still opening
     sys.stdout.flush()
     return int(code)

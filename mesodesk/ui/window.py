@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
         self.start.show_recent(self.settings.recent_files)
         self._painted = False
+        self._closed = False
 
     def event(self, event: QEvent) -> bool:
         """The records open after the window's first paint, so it appears fast."""
@@ -219,17 +220,29 @@ class MainWindow(QMainWindow):
 
     # --- records (opened after the first paint) -------------------------------------------
     def _open_records(self) -> None:
+        """Open the records on the thread pool (importing the database layer takes a
+        few hundred milliseconds); the window stays responsive meanwhile."""
         if self._store_factory is None:
             self.start.show_drafts(None, "Records are switched off.")
             return
-        try:
-            self.store = self._store_factory()
-        except Exception as exc:  # the window works without records
-            log.warning("records unavailable: %s", exc)
-            self.store = None
-            self.start.show_drafts(None, f"Records are not available: {exc}")
-            self.statusBar().showMessage("Records are not available; drafts are not saved.")
+        from mesodesk.ui.ops import BackgroundOp
+
+        op = BackgroundOp(self, self._store_factory)
+        op.success(self._records_ready).failure(self._records_failed)
+        self._ops.append(op)
+        op.finished.connect(lambda: self._ops.remove(op))
+        op.run()
+
+    def _records_failed(self, exc: BaseException) -> None:
+        log.warning("records unavailable: %s", exc)
+        self.start.show_drafts(None, f"Records are not available: {_sentence(exc)}")
+        self.statusBar().showMessage("Records are not available; drafts are not saved.")
+
+    def _records_ready(self, store: Any) -> None:
+        if self._closed:
+            store.close()
             return
+        self.store = store
         try:
             from mesodesk.ui.autosave import Autosaver
 
@@ -252,6 +265,8 @@ class MainWindow(QMainWindow):
         except ImportError as exc:
             log.warning("records view unavailable: %s", exc)
         self.refresh_drafts()
+        if self.autosaver is not None and self.state is not None and not self.state.finished:
+            self.autosaver.schedule(self.state.data, self.step_id)  # typed before records opened
 
     def refresh_drafts(self) -> None:
         if self.store is None:
@@ -857,6 +872,7 @@ class MainWindow(QMainWindow):
 
     # --- closing --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
         if self.autosaver is not None:
             try:
                 self.autosaver.close()
