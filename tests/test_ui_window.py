@@ -270,6 +270,9 @@ def test_findings_update_live_and_a_click_jumps_to_their_step(
     assert "nticoagulant" in screening.findings_note.text()  # inline on the step too
     window.go("plan")
     row = next(i for i in range(panel.count()) if "nticoagulant" in panel.item(i).text())
+    finding = window.findings_panel.findings[row]
+    tip = panel.item(row).toolTip()  # the full citation of each source
+    assert all(catalogue.sources[k].title in tip for k in finding.source)
     rect = panel.visualItemRect(panel.item(row))
     qtbot.mouseClick(panel.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.step_id == "screening"

@@ -13,14 +13,17 @@ from mesodesk.ui import flow
 from mesodesk.ui.widgets import SEVERITY_MARKS, SEVERITY_WORDS, heading, note, sources_text
 
 if TYPE_CHECKING:
+    from mesodesk.catalogue.model import Catalogue
     from mesodesk.rules import Finding
 
 
 class FindingsPanel(QWidget):
     """Every finding, live, with its source; activating one jumps to its step."""
 
-    def __init__(self, jump: Callable[[str], object], parent: QWidget | None = None) -> None:
+    def __init__(self, jump: Callable[[str], object], catalogue: Catalogue | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.catalogue = catalogue
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(heading("Findings", level=2))
@@ -36,6 +39,18 @@ class FindingsPanel(QWidget):
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         self.findings: list[Finding] = []
+
+    def _tooltip(self, f: Finding) -> str:
+        """Where a click goes, and the full citation of each source."""
+        lines = [f"Select to go to {flow.step(flow.step_for_path(f.path)).title}."]
+        for key in f.source:
+            source = self.catalogue.sources.get(key) if self.catalogue else None
+            if source is not None:
+                where = f" doi:{source.doi}" if source.doi else (
+                    f" {source.url}" if source.url else "")
+                issuer = f"{source.publisher}, " if source.publisher else ""
+                lines.append(f"{key}: {source.title} ({issuer}{source.year}){where}")
+        return "\n".join(lines)
 
     def _activated(self, item: QListWidgetItem) -> None:
         self._jump(flow.step_for_path(str(item.data(QtCore.Qt.ItemDataRole.UserRole))))
@@ -60,7 +75,7 @@ class FindingsPanel(QWidget):
             item = QListWidgetItem(text)
             item.setData(QtCore.Qt.ItemDataRole.UserRole, f.path)
             item.setData(QtCore.Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ". "))
-            item.setToolTip(f"Go to {flow.step(flow.step_for_path(f.path)).title}")
+            item.setToolTip(self._tooltip(f))
             if state:
                 font = QFont(item.font())
                 font.setItalic(True)

@@ -363,7 +363,7 @@ class MainWindow(QMainWindow):
 
         from mesodesk.ui.findings import FindingsPanel
 
-        self.findings_panel = FindingsPanel(self.go)
+        self.findings_panel = FindingsPanel(self.go, self.catalogue)
         splitter.addWidget(self.findings_panel)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 3)
