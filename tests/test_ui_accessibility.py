@@ -8,8 +8,8 @@ import re
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QLabel, QLineEdit,
-                               QListWidget, QPlainTextEdit, QTextEdit, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox,
+                               QLabel, QLineEdit, QListWidget, QPlainTextEdit, QTextEdit, QWidget)
 
 from mesodesk.ui.widgets import plain
 from tests.conftest import merge

@@ -24,8 +24,9 @@ from typing import Any, Callable, Literal
 
 from mesodesk.catalogue.model import Catalogue
 from mesodesk.catalogue.references import check_references
-from mesodesk.domain import (FORMAT, Clinic, Consent, Consultation, ConsultationError, Delivery, Patient,
-                             Plan, Practitioner, ProductUse, Screening, fingerprint, from_data)
+from mesodesk.domain import (FORMAT, Clinic, Consent, Consultation, ConsultationError, Delivery,
+                             Patient, Plan, Practitioner, ProductUse, Screening, fingerprint,
+                             from_data)
 from mesodesk.domain.schema import Problem, SchemaError, build
 from mesodesk.rules import Finding, sort_findings, unresolved
 
