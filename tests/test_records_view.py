@@ -128,6 +128,8 @@ def test_a_database_error_is_shown_not_raised(qtbot, view):
         def search_patients(self, text):
             raise StoreError("the records database refused the operation: disk I/O error")
 
+        recent_patients = search_patients
+
     view.set_store(Broken())
     type_search(qtbot, view, "jane")
     assert listed(view) == []
@@ -155,3 +157,15 @@ def test_searching_happens_off_the_gui_thread_and_stale_answers_are_dropped(qtbo
         view.run_search()
     assert listed(view) == ["Jane O'Hara (born 1986-03-14)"]
     assert threads and threading.main_thread() not in threads
+
+
+def test_an_empty_search_lists_the_most_recently_seen_patients(qtbot, view):
+    """The start screen shows recent patients before anything is typed."""
+    with qtbot.waitSignal(view.searchFinished, timeout=2000):
+        view.run_search()
+    assert listed(view) == ["Zoë Ängström (born 1990-05-01)", "Jane O'Hara (born 1986-03-14)"]
+    assert view.status.text() == "Recently seen patients."
+    type_search(qtbot, view, "zoe")
+    with qtbot.waitSignal(view.searchFinished, timeout=2000):
+        view.search.clear()
+    assert len(listed(view)) == 2

@@ -69,3 +69,16 @@ def test_any_typed_part_of_a_word_of_the_name_is_found(name, data):
     q = parse_query(typed)
     if q.words:
         assert all(w in key for w in q.words)
+
+
+def test_recent_patients_are_newest_first_and_limited(tmp_path):
+    from mesodesk.storage import open_store
+
+    store = open_store(tmp_path / "recent.sqlite3")
+    try:
+        for i in range(5):
+            store.add_patient(f"Patient {i}", dt.date(1980, 1, 1 + i))
+        names = [p.name for p in store.recent_patients(limit=3)]
+        assert names == ["Patient 4", "Patient 3", "Patient 2"]
+    finally:
+        store.close()

@@ -196,11 +196,18 @@ def _v3(conn: Connection, dialect: str) -> None:
         savepoint.commit()
 
 
+# -- version 4: the start screen lists the most recently seen patients -------------------
+
+def _v4(conn: Connection, dialect: str) -> None:
+    conn.exec_driver_sql("CREATE INDEX patients_updated ON patients (updated_at)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "patients, consultations (draft and signed), append-only audit trail", _v1),
     Migration(2, "accent- and case-insensitive patient search key", _v2),
     Migration(3, "index of versions by predecessor; trigram index for patient search on "
                  "PostgreSQL (when pg_trgm is available)", _v3),
+    Migration(4, "index of patients by last change, for the recent-patients list", _v4),
 )
 LATEST = MIGRATIONS[-1].version
 

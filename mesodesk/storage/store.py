@@ -602,6 +602,16 @@ class Store:
                 for r in rows]
 
     @_guard
+    def recent_patients(self, limit: int = 20) -> list[PatientSummary]:
+        """The patients seen most recently (last saved or signed), newest first."""
+        with self._tx() as conn:
+            rows = conn.execute(text(
+                "SELECT id, name, date_of_birth, phone, email FROM patients "
+                "ORDER BY updated_at DESC, id LIMIT :limit"), {"limit": int(limit)}).all()
+        return [PatientSummary(r.id, r.name, _date(r.date_of_birth), r.phone, r.email)
+                for r in rows]
+
+    @_guard
     def patient(self, patient_id: str) -> PatientSummary:
         with self._tx() as conn:
             r = conn.execute(text("SELECT id, name, date_of_birth, phone, email FROM patients "

@@ -58,7 +58,8 @@ class _SearchJob(QRunnable):
 
     def _search(self) -> None:
         try:
-            result: object = self._store.search_patients(self._text)
+            result: object = (self._store.search_patients(self._text) if self._text.strip()
+                              else self._store.recent_patients())
         except StoreError as exc:
             result = exc
         except Exception as exc:  # reported in the view, never lost
@@ -165,10 +166,7 @@ class RecordsView(QWidget):
         Answers to older texts are dropped."""
         self._timer.stop()
         self._request += 1
-        text = self.search.text()
-        if not text.strip():
-            self._show_found(self._request, [])
-            return
+        text = self.search.text()   # empty: the most recently seen patients
         job = _SearchJob(self._request, self._store, text, self._relay)
         self._jobs = [j for j in self._jobs if not j.finished] + [job]
         self._pool.start(job)
@@ -199,7 +197,7 @@ class RecordsView(QWidget):
             self.status.setText("No patient found." if n == 0 else
                                 f"{n} patient{'s' if n != 1 else ''} found.")
         else:
-            self.status.setText("")
+            self.status.setText("Recently seen patients." if found else "")
         if self._focus_results and self.patients.count():
             self.patients.setFocus()
             if self.patients.currentItem() is None:
