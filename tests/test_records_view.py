@@ -128,7 +128,8 @@ def test_a_database_error_is_shown_not_raised(qtbot, view):
         def search_patients(self, text):
             raise StoreError("the records database refused the operation: disk I/O error")
 
-        recent_patients = search_patients
+        def recent_patients(self):
+            raise StoreError("the records database refused the operation: disk I/O error")
 
     view.set_store(Broken())
     type_search(qtbot, view, "jane")
