@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 log = logging.getLogger(__name__)
 
+MAX_RENDER_DPI = 300
+
 
 class PdfError(RuntimeError):
     """The PDF could not be shown or printed; the message is one sentence."""
@@ -53,15 +55,40 @@ def print_document(document: QPdfDocument, printer: QPrinter) -> int:
                 printer.newPage()
             target = painter.viewport()
             point = document.pagePointSize(page)
-            dpi = printer.resolution()
-            size = QSize(round(point.width() / 72 * dpi), round(point.height() / 72 * dpi))
-            size.scale(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            image = document.render(page, size)
-            painter.drawImage(QRect(target.topLeft(), size), image)
+            # where the page goes, in printer pixels, keeping its shape
+            place = QSize(round(point.width() / 72 * printer.resolution()),
+                          round(point.height() / 72 * printer.resolution()))
+            place.scale(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            # rendered at the printer's resolution, but at most 300 dpi: a 1200 dpi
+            # A4 page would be a 550 MB image, and ink cannot show the difference
+            dpi = min(printer.resolution(), MAX_RENDER_DPI)
+            pixels = QSize(round(point.width() / 72 * dpi), round(point.height() / 72 * dpi))
+            if pixels.width() > place.width() or pixels.height() > place.height():
+                pixels.scale(place, Qt.AspectRatioMode.KeepAspectRatio)  # never enlarge
+            image = document.render(page, pixels)
+            painter.drawImage(QRect(target.topLeft(), place), image)
             sent += 1
     finally:
         painter.end()
     return sent
+
+
+def print_pdf_bytes(pdf: bytes, printer: QPrinter) -> int:
+    """Print a PDF given as bytes; safe on a worker thread (the document and its
+    buffer are made and dropped there; Qt allows painting on a QPrinter off the
+    GUI thread). Returns the number of pages sent."""
+    document = QPdfDocument()
+    buffer = QBuffer()
+    buffer.setData(QByteArray(pdf))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document.load(buffer)
+    try:
+        if document.status() != QPdfDocument.Status.Ready or document.pageCount() < 1:
+            raise PdfError(f"the pack could not be read as a PDF ({document.error().name})")
+        return print_document(document, printer)
+    finally:
+        document.close()
+        buffer.close()
 
 
 class PdfPreview(QWidget):

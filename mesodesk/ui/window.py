@@ -151,6 +151,8 @@ class MainWindow(QMainWindow):
         self._viewer: QWidget | None = None
         self.pack_cache: dict[str, bytes] = {}
         self._shown_fingerprint = ""
+        self._printing = False
+        self._printer: Any = None
         self.final_pdf: bytes = b""
         self.saved_path: str = ""
         self.last_alert: Any = None  # the last message box (tests read it)
@@ -769,30 +771,51 @@ class MainWindow(QMainWindow):
         consultation = flow.to_consultation(flow.unsigned(self.state.data), self.catalogue)
         if not pdf or consultation is None:
             return
-        if not self.print_pdf(pdf):
-            return
-        from mesodesk.domain import fingerprint
 
-        self.state.pack_viewed = fingerprint(consultation)  # the patient reads it on paper
-        self.state.data.setdefault("consent", {})["signatures"] = []
-        self._finish(consultation, pdf, wet_ink=True)
+        def printed(_pages: int) -> None:
+            from mesodesk.domain import fingerprint
 
-    def print_pdf(self, pdf: bytes) -> bool:
-        from mesodesk.ui.preview import PdfError, load_document, print_document
+            assert self.state is not None
+            self.state.pack_viewed = fingerprint(consultation)  # read on paper
+            self.state.data.setdefault("consent", {})["signatures"] = []
+            self._finish(consultation, pdf, wet_ink=True)
 
+        self.print_pdf(pdf, printed)
+
+    def print_pdf(self, pdf: bytes, then: Callable[[int], None] | None = None) -> bool:
+        """Ask for a printer, then print every page off the GUI thread; ``then``
+        gets the page count once the printer has them. False if cancelled."""
+        from mesodesk.ui.preview import print_pdf_bytes
+
+        if self._printing:
+            return False
         printer = self.choose_printer()
         if printer is None:
             return False
-        try:
-            document, buffer = load_document(pdf, self)
-            pages = print_document(document, printer)
-        except PdfError as exc:
-            self.alert(f"The pack was not printed: {exc}")
-            return False
-        document.deleteLater()
-        buffer.deleteLater()
-        self.audit("printed", {"pages": pages})
-        self.statusBar().showMessage(f"Sent {pages} pages to the printer.", 4000)
+        self._printing = True
+        self.pack_page.print_button.setEnabled(False)
+        self.done_page.print_button.setEnabled(False)
+        self.statusBar().showMessage("Printing\u2026")
+
+        def done(pages: int) -> None:
+            self._printing = False
+            self._printer = None
+            self.pack_page.print_button.setEnabled(bool(self.pack_page.preview.pdf))
+            self.done_page.print_button.setEnabled(True)
+            self.audit("printed", {"pages": pages})
+            self.statusBar().showMessage(f"Sent {pages} pages to the printer.", 4000)
+            if then is not None:
+                then(pages)
+
+        def failed(exc: BaseException) -> None:
+            self._printing = False
+            self._printer = None
+            self.pack_page.print_button.setEnabled(bool(self.pack_page.preview.pdf))
+            self.done_page.print_button.setEnabled(True)
+            self.alert(f"The pack was not printed: {_sentence(exc)}")
+
+        self._printer = printer  # kept alive while the worker paints on it
+        self._run(lambda: print_pdf_bytes(pdf, printer), done, failed)
         return True
 
     def print_final(self) -> None:
