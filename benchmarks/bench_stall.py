@@ -1,0 +1,210 @@
+"""The longest stall of the window's event loop while a pack is built in the
+background and while drafts are autosaved (goal: no gap over 50 ms).
+
+    .venv/bin/python benchmarks/bench_stall.py [--builds 5] [--seconds 3]
+
+A QTimer fires every 5 ms (Qt.PreciseTimer) and records the time between its
+ticks; any gap above 5 ms is time the event loop could not run (the window
+could not repaint or take a key press). Three phases, offscreen, one process,
+with its own empty records and settings folders:
+
+* idle: the window on its start screen, nothing happening (the timer's own jitter);
+* the first pack of the session, which also imports reportlab and pypdf;
+* pack: the real window with a consultation open goes to the pack step
+  ``--builds`` times, the pack changed each time (a plan note), so it is built
+  on the worker thread and then shown with QtPdf. Gaps during the step change
+  (GUI thread), while only the worker builds, and while the finished pack is
+  put on screen (GUI thread) are reported apart and together;
+* autosave: the window's Autosaver, saving to SQLite on its worker thread,
+  receives an edit every 50 ms (steady typing) for ``--seconds`` seconds.
+
+Prints max, p99 and median gap per phase. Figures only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import tempfile
+import time
+
+from _common import DATA, Driver, median, percentile
+
+GOAL_MS = 50.0
+TICK_MS = 5
+
+
+class GapRecorder:
+    """Records the time between ticks of a 5 ms timer, tagged with a phase."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.phase = "idle"
+        self.last = 0.0
+        self.gaps: list[tuple[str, float, float]] = []   # (phase, end time, gap ms)
+
+    def start(self) -> None:
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((self.phase, now, (now - self.last) * 1000))
+        self.last = now
+
+    def of(self, *phases: str) -> list[float]:
+        return [g for p, _, g in self.gaps if p in phases]
+
+
+def describe(name: str, gaps: list[float]) -> str:
+    if not gaps:
+        return f"  {name:42} (no ticks)"
+    worst = max(gaps)
+    verdict = "ok" if worst <= GOAL_MS else "OVER"
+    return (f"  {name:42} max {worst:6.1f} ms  p99 {percentile(gaps, 99):6.1f} ms  "
+            f"median {median(gaps):5.1f} ms  over 50 ms: {sum(g > GOAL_MS for g in gaps):3d}"
+            f" of {len(gaps):5d} ticks  [{verdict}]")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--builds", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+
+    home = tempfile.mkdtemp(prefix="mesodesk-bench-stall-")
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ["MESODESK_DATA_DIR"] = os.path.join(home, "data")
+    os.environ["MESODESK_CONFIG_DIR"] = os.path.join(home, "config")
+    os.environ.pop("MESODESK_DATABASE_URL", None)
+
+    from PySide6.QtCore import QTimer
+
+    from mesodesk.ui.app import application
+    from mesodesk.ui.window import MainWindow
+
+    app = application([])
+    window = MainWindow()
+    window.show()
+    driver = Driver(app)
+    driver.wait_until(lambda: window.store is not None)
+
+    gaps = GapRecorder()
+    gaps.start()
+
+    # --- idle ---------------------------------------------------------------------------
+    gaps.phase = "idle"
+    end = time.monotonic() + 1.0
+    driver.wait_until(lambda: time.monotonic() > end)
+
+    # --- pack builds --------------------------------------------------------------------
+    gaps.phase = "open"
+    case = DATA / "pack_txa_melasma.json"
+    if not window.open_file(str(case)):
+        raise SystemExit("the example consultation did not open")
+    # The first build of the session also imports reportlab and pypdf and registers
+    # the fonts (on the worker thread): reported on its own.
+    gaps.phase = "first"
+    window.go("pack")
+    pack = window.pages["pack"]
+    driver.wait_until(pack.print_button.isEnabled)
+    gaps.phase = "between"
+
+    showing: list[tuple[float, float]] = []
+    real_ready = window._preview_ready
+
+    def timed_ready(fp: str, pdf: bytes) -> None:   # runs on the GUI thread
+        start = time.perf_counter()
+        try:
+            real_ready(fp, pdf)
+        finally:
+            showing.append((start, time.perf_counter()))
+
+    window._preview_ready = timed_ready
+    build_times = []
+    stepping: list[tuple[float, float]] = []
+    for i in range(args.builds):
+        window.go("consent", force=True)
+        window.state.data["plan"]["notes"] = f"Review at {4 + i} weeks."
+        gaps.phase = "pack"
+        start = time.perf_counter()
+        window.go("pack")            # synchronous part: page change, starting the build
+        stepping.append((start, time.perf_counter()))
+        driver.wait_until(pack.print_button.isEnabled)
+        build_times.append((time.perf_counter() - start) * 1000)
+        gaps.phase = "between"
+        end = time.monotonic() + 0.2
+        driver.wait_until(lambda: time.monotonic() > end)
+    window._preview_ready = real_ready
+
+    def overlaps(spans: list[tuple[float, float]], t_end: float, gap: float) -> bool:
+        t_start = t_end - gap / 1000
+        return any(t_start < s_end and t_end > s_start for s_start, s_end in spans)
+
+    pack_all = gaps.of("pack")
+    pack_step = [g for p, t, g in gaps.gaps if p == "pack" and overlaps(stepping, t, g)]
+    pack_show = [g for p, t, g in gaps.gaps if p == "pack" and overlaps(showing, t, g)]
+    pack_build = [g for p, t, g in gaps.gaps if p == "pack" and not overlaps(showing, t, g)
+                  and not overlaps(stepping, t, g)]
+
+    # --- autosave -----------------------------------------------------------------------
+    window.go("plan", force=True)
+    saver = window.autosaver
+    saves: list[str] = []
+    saver.saved.connect(saves.append)
+    data = copy.deepcopy(window.state.data)
+    typed = []
+
+    def type_one() -> None:
+        typed.append("x")
+        data["plan"]["notes"] = "Typed note " + "".join(typed)
+        saver.schedule(copy.deepcopy(data), "plan")
+
+    keys = QTimer()
+    keys.setInterval(50)
+    keys.timeout.connect(type_one)
+    gaps.phase = "autosave"
+    keys.start()
+    end = time.monotonic() + args.seconds
+    driver.wait_until(lambda: time.monotonic() > end)
+    keys.stop()
+    driver.wait_until(lambda: not saver.has_unsaved, timeout=10)
+    gaps.phase = "done"
+    gaps.stop()
+    saver.close()
+
+    print(f"event-loop gaps, {TICK_MS} ms timer, offscreen, {os.cpu_count()} CPUs "
+          f"(goal: max gap <= {GOAL_MS:g} ms)")
+    print(describe("idle (timer jitter)", gaps.of("idle")))
+    print(describe("opening a consultation file", gaps.of("open")))
+    print(describe("first pack of the session (imports)", gaps.of("first")))
+    print(describe(f"pack x{args.builds}: whole (build + show)", pack_all))
+    print(describe("  changing step, starting the build (GUI)", pack_step))
+    print(describe("  while only the worker builds", pack_build))
+    print(describe("  while QtPdf shows the pack (GUI)", pack_show))
+    print(describe(f"autosave: {len(typed)} edits, {len(saves)} saves", gaps.of("autosave")))
+    print(f"pack step to pack on screen: median {median(build_times):.0f} ms "
+          f"(max {max(build_times):.0f} ms); on the GUI thread, changing step took median "
+          f"{median([(e - s) * 1000 for s, e in stepping]):.0f} ms and showing the pack "
+          f"median {median([(e - s) * 1000 for s, e in showing]):.0f} ms")
+    print(json.dumps({"max_first_pack_ms": round(max(gaps.of("first")), 1),
+                      "max_pack_ms": round(max(pack_all), 1),
+                      "p99_pack_ms": round(percentile(pack_all, 99), 1),
+                      "max_autosave_ms": round(max(gaps.of("autosave")), 1),
+                      "p99_autosave_ms": round(percentile(gaps.of("autosave"), 99), 1)}))
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
