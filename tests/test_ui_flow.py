@@ -8,10 +8,12 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mesodesk.ui import flow
 from mesodesk.ui.flow import FlowState
-from tests.conftest import merge
+from tests.conftest import load_example, merge
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -206,3 +208,42 @@ def test_incomplete_data_gives_no_consultation_but_names_the_problem(catalogue):
     consultation, problems = flow.build_consultation(data, catalogue)
     assert consultation is None
     assert any(p.path.startswith("patient") for p in problems)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False)
+    | st.text(max_size=5) | st.sampled_from(["yes", "no", "face", "nappage", "2027-01-01"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                 max_size=3),
+    max_leaves=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(section=st.sampled_from(["clinic", "practitioner", "patient", "screening", "areas",
+                                "delivery", "products", "plan", "consent", "indication"]),
+       field=st.sampled_from(["name", "answers", "allergies", "technique", "id",
+                              "needle_gauge", "sessions", "photos", "acknowledged",
+                              "overrides", "signatures", "date_of_birth"]),
+       junk=json_values)
+def test_any_damaged_draft_can_be_shown_and_checked(catalogue, section, field, junk):
+    data = load_example()
+    if isinstance(data.get(section), dict):
+        data[section][field] = junk
+    else:
+        data[section] = junk
+    fixed, _dropped = flow.normalise(data)
+    state = FlowState(fixed)
+    findings = flow.live_findings(state, catalogue)
+    flow.views(state, catalogue, findings)
+    flow.build_consultation(fixed, catalogue)
+
+
+def test_normalise_keeps_what_is_well_formed_and_names_what_is_not(jane_data):
+    data = merge(jane_data, {"areas": ["face", 3], "delivery": {"technique": ["nappage"]},
+                             "consent": {"acknowledged": "all"}})
+    fixed, dropped = flow.normalise(data)
+    assert fixed["areas"] == ["face"]
+    assert "technique" not in fixed["delivery"] and fixed["delivery"]["depth_mm"] == 2.0
+    assert fixed["patient"] == jane_data["patient"]
+    assert set(dropped) == {"areas", "delivery.technique", "consent.acknowledged"}
+    assert flow.normalise("not a draft")[1] == ["the whole draft"]

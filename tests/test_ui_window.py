@@ -691,3 +691,25 @@ def test_closing_while_the_records_open_leaves_nothing_open(qtbot):
     w.close()
     qtbot.waitUntil(lambda: not w._ops)  # the opening finished after the window closed
     assert w.store is None  # closed by closeEvent, or closed on arrival after it
+
+
+@pytest.mark.parametrize("junk", ["text", 7, None, [], {"unexpected": True}])
+def test_a_damaged_draft_opens_without_a_traceback(qtbot, window, catalogue, jane_data, junk):
+    """Drafts are partial by nature and may be damaged; every step still shows."""
+    changes = [{key: junk} for key in ("clinic", "practitioner", "patient", "screening",
+                                       "areas", "delivery", "products", "plan", "consent",
+                                       "indication")]
+    changes += [{"patient": {"name": junk, "date_of_birth": junk}},
+                {"screening": {"answers": junk, "allergies": junk, "medications": junk}},
+                {"delivery": {"technique": junk, "needle_gauge": junk, "depth_mm": junk}},
+                {"products": [{"id": junk, "lot": junk, "expiry": junk, "volume_ml": junk}]},
+                {"plan": {"sessions": junk, "interval_weeks": junk, "notes": junk}},
+                {"consent": {"photos": junk, "acknowledged": junk, "overrides": [junk]}}]
+    for change in changes:
+        key = next(iter(change))
+        window._begin(merge(jane_data, change), "review")
+        for step in ("clinic", "patient", "screening", "indication", "delivery",
+                     "formulation", "plan", "review"):
+            assert window.go(step), (key, step)
+        window.refresh()
+        assert not window.findings_error, (key, window.findings_error)

@@ -241,6 +241,89 @@ def new_data(today: dt.date, clinic: dict | None = None,
     }
 
 
+_SECTIONS: dict[str, type] = {
+    "format": str, "date": str, "language": str, "indication": str,
+    "clinic": dict, "practitioner": dict, "patient": dict, "screening": dict,
+    "delivery": dict, "plan": dict, "consent": dict, "areas": list, "products": list,
+}
+_NUMBER = (int, float)
+
+
+def normalise(data: Any) -> tuple[Data, list[str]]:
+    """A draft the wizard can show, whatever a damaged file or database held.
+
+    Parts of the wrong shape (a list where an object belongs, a number where a
+    catalogue id belongs) are left empty and named in the returned list; every
+    well-formed value is kept as it was, valid or not, for the steps to show."""
+    dropped: list[str] = []
+    if not isinstance(data, dict):
+        return new_data(dt.date.today()), ["the whole draft"]
+    out: Data = {}
+    for key, value in data.items():
+        shape = _SECTIONS.get(key)
+        if shape is None or isinstance(value, shape):
+            out[key] = copy.deepcopy(value)
+        else:
+            dropped.append(key)
+
+    def keep(section: str, key: str, kinds: type | tuple[type, ...]) -> None:
+        holder = out.get(section)
+        if isinstance(holder, dict) and key in holder and (
+                not isinstance(holder[key], kinds) or isinstance(holder[key], bool)):
+            del holder[key]
+            dropped.append(f"{section}.{key}")
+
+    def only(container: Any, kinds: type | tuple[type, ...], name: str) -> list:
+        if not isinstance(container, list):
+            dropped.append(name)
+            return []
+        kept = [v for v in container if isinstance(v, kinds) and not isinstance(v, bool)]
+        if len(kept) != len(container):
+            dropped.append(name)
+        return kept
+
+    if "areas" in out:
+        out["areas"] = only(out["areas"], str, "areas")
+    if "products" in out:
+        out["products"] = only(out["products"], dict, "products")
+        for i, product in enumerate(out["products"]):
+            if "id" in product and not isinstance(product["id"], str):
+                del product["id"]
+                dropped.append(f"products[{i}].id")
+    for key in ("technique", "device"):
+        keep("delivery", key, str)
+    for key in ("needle_gauge", "needle_length_mm", "depth_mm"):
+        keep("delivery", key, _NUMBER)
+    for key in ("sessions", "interval_weeks"):
+        keep("plan", key, _NUMBER)
+    keep("consent", "photos", str)
+    keep("consent", "cooling_off_days", int)
+    screening = out.get("screening")
+    if isinstance(screening, dict):
+        answers = screening.get("answers")
+        if answers is not None:
+            if not isinstance(answers, dict):
+                answers = {}
+                dropped.append("screening.answers")
+            screening["answers"] = {k: v for k, v in answers.items()
+                                    if isinstance(k, str) and v in ("yes", "no", "unknown")}
+        if "allergies" in screening:
+            screening["allergies"] = only(screening["allergies"], str, "screening.allergies")
+    consent = out.get("consent")
+    if isinstance(consent, dict):
+        for key, kinds in (("acknowledged", str), ("overrides", dict), ("signatures", dict)):
+            if key in consent:
+                consent[key] = only(consent[key], kinds, f"consent.{key}")
+    for key in ("clinic", "practitioner", "patient", "screening", "consent"):
+        out.setdefault(key, {})
+    out.setdefault("areas", [])
+    out.setdefault("products", [])
+    out.setdefault("format", FORMAT)
+    out.setdefault("date", dt.date.today().isoformat())
+    out.setdefault("language", "en")
+    return out, dropped
+
+
 def consultation_date(data: Data) -> dt.date:
     try:
         return dt.date.fromisoformat(str(data.get("date")))
@@ -463,4 +546,4 @@ __all__ = ["FlowState", "STEPS", "STEP_IDS", "Step", "StepView", "build_consulta
            "can_enter", "consultation_date", "first_incomplete", "live_findings", "new_data",
            "next_step", "outstanding", "parse_date", "previous_step", "status_of", "step",
            "step_for_path", "to_consultation", "unsigned", "unsigned_fingerprint", "views",
-           "indication_defaults", "with_indication"]
+           "indication_defaults", "normalise", "with_indication"]

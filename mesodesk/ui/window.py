@@ -398,6 +398,12 @@ class MainWindow(QMainWindow):
         if self.autosaver is not None:
             self.autosaver.close()  # the previous consultation's last edit, saved and done
             self.autosaver.draft_id = draft_id
+        data, dropped = flow.normalise(data)
+        if dropped:
+            log.warning("draft had %d unreadable parts", len(dropped))
+            self.statusBar().showMessage(
+                "Some parts of this consultation could not be read and were left empty: "
+                + ", ".join(dropped[:6]) + ("\u2026" if len(dropped) > 6 else ""))
         self.state = flow.FlowState(data, consultation_id=consultation_id)
         self.pack_cache.clear()
         self.final_pdf = b""
