@@ -19,6 +19,9 @@ with its own empty records and settings folders:
   receives an edit every 50 ms (steady typing) for ``--seconds`` seconds.
 
 Prints max, p99 and median gap per phase. Figures only; nothing is asserted.
+``--gc-freeze`` shows the effect of ``gc.freeze()`` after the first pack: the
+long gaps while the worker builds are full (generation 2) garbage collections,
+which hold the GIL while they scan the whole start-up heap.
 """
 
 from __future__ import annotations
@@ -80,6 +83,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--builds", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="call gc.freeze() after the first pack (a candidate remedy: "
+                             "full garbage collections then skip the start-up heap)")
     args = parser.parse_args()
 
     home = tempfile.mkdtemp(prefix="mesodesk-bench-stall-")
@@ -99,7 +105,22 @@ def main() -> int:
     driver = Driver(app)
     driver.wait_until(lambda: window.store is not None)
 
+    import gc
+    import threading
+
+    collections: list[tuple[str, int, float, bool]] = []   # phase, generation, ms, GUI?
+    started = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            collections.append((gaps.phase, info["generation"],
+                                (time.perf_counter() - started[0]) * 1000,
+                                threading.current_thread() is threading.main_thread()))
+
     gaps = GapRecorder()
+    gc.callbacks.append(on_gc)
     gaps.start()
 
     # --- idle ---------------------------------------------------------------------------
@@ -119,6 +140,8 @@ def main() -> int:
     pack = window.pages["pack"]
     driver.wait_until(pack.print_button.isEnabled)
     gaps.phase = "between"
+    if args.gc_freeze:
+        gc.freeze()
 
     showing: list[tuple[float, float]] = []
     real_ready = window._preview_ready
@@ -184,7 +207,8 @@ def main() -> int:
     saver.close()
 
     print(f"event-loop gaps, {TICK_MS} ms timer, offscreen, {os.cpu_count()} CPUs "
-          f"(goal: max gap <= {GOAL_MS:g} ms)")
+          f"(goal: max gap <= {GOAL_MS:g} ms)"
+          + (", gc.freeze() after the first pack" if args.gc_freeze else ""))
     print(describe("idle (timer jitter)", gaps.of("idle")))
     print(describe("opening a consultation file", gaps.of("open")))
     print(describe("first pack of the session (imports)", gaps.of("first")))
@@ -197,6 +221,12 @@ def main() -> int:
           f"(max {max(build_times):.0f} ms); on the GUI thread, changing step took median "
           f"{median([(e - s) * 1000 for s, e in stepping]):.0f} ms and showing the pack "
           f"median {median([(e - s) * 1000 for s, e in showing]):.0f} ms")
+    for phase in ("pack", "autosave"):
+        full = [(ms, gui) for p, gen, ms, gui in collections if p == phase and gen == 2]
+        if full:
+            ms, gui = max(full)
+            print(f"full garbage collections during {phase}: {len(full)}, longest {ms:.0f} ms "
+                  f"(on the {'GUI' if gui else 'worker'} thread; the GIL is held throughout)")
     print(json.dumps({"max_first_pack_ms": round(max(gaps.of("first")), 1),
                       "max_pack_ms": round(max(pack_all), 1),
                       "p99_pack_ms": round(percentile(pack_all, 99), 1),
