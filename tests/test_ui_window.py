@@ -478,6 +478,7 @@ def test_a_signed_consultation_opens_read_only_and_a_new_version_resumes_as_a_dr
     window.records_view.openSigned.emit(cid)
     assert window._viewer.pdf == window.store.signed(cid).pdf
     assert window._viewer.document.pageCount() > 3
+    assert [e.kind for e in window.store.audit_events(cid)].count("viewed") == 1
     window._viewer.close()
     window.records_view.newVersion.emit(cid)
     assert window.stack.currentWidget() is window.consultation

@@ -279,11 +279,14 @@ class MainWindow(QMainWindow):
             log.warning("drafts unavailable: %s", exc)
             self.start.show_drafts(None, f"Drafts could not be listed: {exc}")
 
-    def audit(self, kind: str, detail: dict | None = None) -> None:
-        """An audit event; failures are shown, never raised."""
+    def audit(self, kind: str, detail: dict | None = None,
+              consultation_id: str | None = None) -> None:
+        """An audit event about ``consultation_id`` (by default the one on screen);
+        failures are shown, never raised."""
         if self.store is None:
             return
-        consultation_id = self.state.consultation_id if self.state else None
+        if consultation_id is None and self.state is not None:
+            consultation_id = self.state.consultation_id
         if consultation_id is None and self.autosaver is not None:
             consultation_id = self.autosaver.draft_id  # the draft becomes the consultation
         try:
@@ -468,7 +471,7 @@ class MainWindow(QMainWindow):
         preview.resize(h * 50, h * 60)
         preview.show()
         self._viewer = preview
-        self.audit("viewed", {"consultation": consultation_id})
+        self.audit("viewed", {"read_only": True}, consultation_id)
 
     def open_file(self, path: str) -> bool:
         """Load a consultation file into the wizard; faults are one-line messages."""
