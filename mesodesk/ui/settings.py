@@ -63,6 +63,16 @@ class Settings:
         self._set_json("consultation/practitioner", value)
 
     @property
+    def database_url(self) -> str:
+        """A clinic's records database (e.g. PostgreSQL); empty means the
+        environment's MESODESK_DATABASE_URL or the local SQLite file."""
+        return str(self._s.value("records/database_url", "") or "")
+
+    @database_url.setter
+    def database_url(self, value: str) -> None:
+        self._s.setValue("records/database_url", value.strip())
+
+    @property
     def paper(self) -> str:
         value = str(self._s.value("pack/paper", "a4")).lower()
         return value if value in PAPERS else "a4"

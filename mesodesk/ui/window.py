@@ -41,10 +41,11 @@ STATUS_WORDS = {"done": "complete", "todo": "to do", "warn": "has warnings",
 
 
 def open_default_store() -> Any:
-    """The records store the environment names (imported only when called)."""
+    """The records store named by the environment (MESODESK_DATABASE_URL), else
+    by the settings, else the local SQLite file; imported only when called."""
     from mesodesk.storage import open_store
 
-    return open_store()
+    return open_store(os.environ.get("MESODESK_DATABASE_URL") or Settings().database_url or None)
 
 
 def _wrapped(text: str) -> QLabel:
@@ -278,6 +279,8 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             log.warning("drafts unavailable: %s", exc)
             self.start.show_drafts(None, f"Drafts could not be listed: {exc}")
+        if self.records_view is not None:  # a signed pack or new version shows at once
+            self.records_view.refresh()
 
     def audit(self, kind: str, detail: dict | None = None,
               consultation_id: str | None = None) -> None:
