@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from mesodesk.cli import main
@@ -136,6 +136,24 @@ def assert_clean_outcome(code: int, out: str, err: str, source: Path, command: s
         assert err == ""
 
 
+def unprintable_key(content: bytes) -> bool:
+    """Whether the file parses as JSON with a key holding a control character
+    (echoed raw in the error message: the known defect tested below)."""
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return False
+
+    def walk(value: Any) -> bool:
+        if isinstance(value, dict):
+            return any(not str(k).isprintable() or walk(v) for k, v in value.items())
+        if isinstance(value, list):
+            return any(walk(v) for v in value)
+        return False
+
+    return walk(data)
+
+
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
     capsys.readouterr()
     try:
@@ -153,6 +171,7 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
                                               "date": "2026-02-30"}).encode()))
 def test_check_never_crashes_on_a_mutated_file(case, tmp_path_factory, capsys):
     label, content = case
+    assume(not unprintable_key(content))  # known defect: see test_a_key_with_control_...
     folder = tmp_path_factory.mktemp("check")
     source = folder / "consultation.json"
     source.write_bytes(content)
@@ -172,6 +191,7 @@ def test_export_never_crashes_and_writes_only_a_whole_verified_pack(case, tmp_pa
     from mesodesk.catalogue import default_catalogue
 
     label, content = case
+    assume(not unprintable_key(content))  # known defect: see test_a_key_with_control_...
     folder = tmp_path_factory.mktemp("export")
     source = folder / "consultation.json"
     source.write_bytes(content)
@@ -230,6 +250,25 @@ def test_a_signature_image_with_damaged_data_is_invalid_input(tmp_path, capsys):
     assert_clean_outcome(code, out, err, source, "export")
     assert "consent.signatures[0].image_png_base64" in err
     assert list(out_dir.iterdir()) == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "defect (found by the fuzz above): an unknown key is echoed raw in the error, so a key "
+    "holding a line break or an escape sequence (\\r, \\n, ESC[2J) splits the one-line "
+    "message or drives the terminal; keys (and file names) need their control characters "
+    "escaped, as values already are (repr)"))
+@pytest.mark.parametrize("key", ["p\rofession", "x\ny", "x\x1b[2Jy", "x\x85y"])
+def test_a_key_with_control_characters_is_reported_on_one_printable_line(tmp_path, capsys,
+                                                                         key):
+    data = original("pack_txa_melasma.json")
+    data["practitioner"][key] = "doctor"
+    source = tmp_path / "consultation.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run_cli(capsys, "check", str(source))
+    assert code == 2
+    assert_clean_outcome(code, out, err, source, "check")
+    assert err[:-1].isprintable(), repr(err)
+    assert "unknown key" in err
 
 
 # --- the real command line, in a fresh process ----------------------------------------------
