@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -152,7 +153,9 @@ def test_any_valid_consultation_round_trips(name, notes, medications, lot, volum
         "screening": {"notes": notes, "medications": medications},
         "products": [dict(jane_data["products"][0], lot=lot, volume_ml=volume)],
     })
-    if not (name or "x").strip():
+    if not any(not unicodedata.category(ch).startswith(("C", "Z")) for ch in name or "x"):
+        with pytest.raises(ConsultationError, match="patient.name: must not be empty"):
+            from_data(data)
         return
     consultation = from_data(data)
     again = loads(dumps(consultation))

@@ -273,10 +273,6 @@ def test_a_right_to_left_name_reads_in_the_right_order(make_consultation, catalo
 
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defect: a required name made only of control or zero-width characters passes the "
-    "'must not be empty' check (str.strip keeps them) and the pack prints a blank name "
-    "(a consent form for no one); the check should ignore Cc/Cf characters"))
 @pytest.mark.parametrize("field", ["patient name", "practitioner name", "clinic name",
                                    "witness name", "override reason"])
 def test_a_required_name_that_prints_as_nothing_is_refused(catalogue, field):

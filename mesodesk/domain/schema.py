@@ -18,6 +18,7 @@ import math
 import re
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -74,6 +75,12 @@ def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def _visible(text: str) -> bool:
+    """Whether text has a character that prints: control, format (zero-width),
+    separator and unassigned characters alone print as nothing."""
+    return any(not unicodedata.category(ch).startswith(("C", "Z")) for ch in text)
 
 
 def _show(number: int | float) -> str:
@@ -179,8 +186,9 @@ class _Builder:
             if not isinstance(data, str):
                 self.fail(path, f"must be text, not {_describe(data)}")
                 return ""
-            if meta.get("nonempty") and not data.strip():
-                self.fail(path, "must not be empty")
+            if meta.get("nonempty") and not _visible(data):
+                self.fail(path, "must not be empty (it has no visible character)"
+                          if data.strip() else "must not be empty")
             pattern = meta.get("pattern")
             if pattern and data and not re.fullmatch(pattern, data):
                 self.fail(path, meta.get("pattern_message", "is not in the expected form"))
