@@ -23,10 +23,11 @@ _LINE_BREAKS = re.compile("\r\n|\r|\u2028|\u2029|\x0b|\x0c|\x85")
 def clean(text: str) -> str:
     """Normalise ``text`` the way the pack prints it: NFC, ``\\n`` line breaks,
     tabs as spaces, control characters and other uncarriable code points removed."""
-    text = unicodedata.normalize("NFC", str(text))
-    text = _LINE_BREAKS.sub("\n", text)
-    text = text.replace("\t", " ")
-    return _UNCARRIABLE.sub("", text)
+    text = _LINE_BREAKS.sub("\n", str(text))
+    text = _UNCARRIABLE.sub("", text.replace("\t", " "))
+    # normalise last: removing a control character can bring a letter and its
+    # combining accent together ("C\x7f\u0301" prints as "Ć")
+    return unicodedata.normalize("NFC", text)
 
 
 def markup(text: str) -> str:
