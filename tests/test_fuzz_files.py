@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from mesodesk.cli import main
@@ -334,3 +334,45 @@ def test_python_m_mesodesk_export_refuses_bad_files_cleanly(tmp_path, make, word
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("mesodesk: in.json: ")
     assert words in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.json"]
+
+
+@fuzz(40)
+@given(case=mutated_file(EXAMPLES))
+def test_the_window_opens_a_mutated_file_or_says_why_in_one_line(case, qtbot, fresh_home,
+                                                                  tmp_path_factory):
+    """The window reads files through the same checks; it must never raise from
+    open_file (an exception in a Qt slot would lose the consultation on screen)."""
+    label, content = case
+    assume(not known_defect(content))
+    from mesodesk.ui.window import MainWindow
+
+    window = _window(qtbot)
+    source = tmp_path_factory.mktemp("open") / "consultation.json"
+    source.write_bytes(content)
+    window.last_alert = None
+    opened = window.open_file(str(source))
+    event(f"opened={opened}")
+    if not opened:
+        message = window.last_alert.text()
+        assert message.startswith(str(source)) and "\n" not in message, message
+        assert "Traceback" not in message
+    else:
+        assert window.state is not None and window.step_id
+    assert isinstance(window, MainWindow)
+
+
+_WINDOWS: dict[int, Any] = {}
+
+
+def _window(qtbot) -> Any:
+    """One window per test run of the property above (building one per example
+    would dominate its time)."""
+    from mesodesk.ui.window import MainWindow
+
+    window = _WINDOWS.get(id(qtbot))
+    if window is None:
+        window = MainWindow(store_factory=None)
+        qtbot.addWidget(window)
+        _WINDOWS.clear()
+        _WINDOWS[id(qtbot)] = window
+    return window
