@@ -30,11 +30,29 @@ def clean(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+def visual(text: str) -> str:
+    """Right-to-left runs (Hebrew, Arabic) put in the order they are drawn, with
+    Arabic letters joined; reportlab draws glyphs left to right as given. Each
+    line keeps a left-to-right base direction, as the pack is in English."""
+    if not _has_rtl(text):
+        return text
+    import arabic_reshaper
+    from bidi import get_display
+
+    return "\n".join(get_display(arabic_reshaper.reshape(line), base_dir="L")
+                     for line in text.split("\n"))
+
+
 def markup(text: str) -> str:
-    """``text`` as safe paragraph markup: cleaned, XML-escaped, newlines as ``<br/>``."""
-    return escape(clean(text)).replace("\n", "<br/>")
+    """``text`` as safe paragraph markup: cleaned, drawn in visual order,
+    XML-escaped, newlines as ``<br/>``."""
+    return escape(visual(clean(text))).replace("\n", "<br/>")
 
 
 def one_line(text: str) -> str:
     """Cleaned text on a single line (for running headers and table cells)."""
-    return " ".join(clean(text).split())
+    return visual(" ".join(clean(text).split()))
