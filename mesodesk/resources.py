@@ -12,12 +12,11 @@ from pathlib import Path
 
 @functools.cache
 def resources_dir() -> Path:
-    checkout = Path(__file__).resolve().parent.parent / "resources"
-    if (checkout / "catalogue").is_dir():
-        return checkout
-    from importlib.resources import files
-
-    return Path(str(files("mesodesk._resources")))
+    package = Path(__file__).resolve().parent
+    installed = package / "_resources"          # a wheel: package data
+    if (installed / "catalogue").is_dir():
+        return installed
+    return package.parent / "resources"         # a checkout (or an editable install)
 
 
 def resource(*parts: str) -> Path:
