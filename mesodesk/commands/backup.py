@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mesodesk.commands.common import fail
+from mesodesk.commands.common import fail, sqlite_records
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,20 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mesodesk.storage import StoreError
-    from mesodesk.storage.store import default_url, describe, to_url
 
-    try:
-        url = to_url(args.database or default_url())
-    except StoreError as exc:
-        return fail(str(exc))
-    if url.get_backend_name() != "sqlite":
-        return fail("the records are on a PostgreSQL server; back it up with pg_dump, e.g. "
-                    f"pg_dump --format=custom --file={args.out} '{describe(url)}' "
-                    "(and restore with pg_restore)")
+    source = sqlite_records(
+        args.database, "the records are on a PostgreSQL server; back it up with pg_dump, e.g. "
+        f"pg_dump --format=custom --file={args.out} '{{url}}' (and restore with pg_restore)")
+    if isinstance(source, str):
+        return fail(source)
     from mesodesk.storage.backup import backup
 
     try:
-        info = backup(Path(str(url.database)), Path(args.out), overwrite=args.force)
+        info = backup(source, Path(args.out), overwrite=args.force)
     except StoreError as exc:
         return fail(str(exc))
     print(f"Backed up {info.sentence()} to {args.out}.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from mesodesk.catalogue import CatalogueError, check_references, default_catalogue
 from mesodesk.catalogue.model import Catalogue
@@ -34,3 +35,18 @@ def load_checked(path: str) -> tuple[Consultation, Catalogue]:
 def fail(message: str, code: int = 2) -> int:
     print(f"mesodesk: {message}", file=sys.stderr)
     return code
+
+
+def sqlite_records(database: str | None, on_postgres: str) -> Path | str:
+    """The SQLite records file a command works on (``--database`` or the default),
+    or the one sentence to print when there is none (PostgreSQL, a bad URL)."""
+    from mesodesk.storage import StoreError
+    from mesodesk.storage.store import default_url, describe, to_url
+
+    try:
+        url = to_url(database or default_url())
+    except StoreError as exc:
+        return str(exc)
+    if url.get_backend_name() != "sqlite":
+        return on_postgres.replace("{url}", describe(url))
+    return Path(str(url.database))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mesodesk.commands.common import fail
+from mesodesk.commands.common import fail, sqlite_records
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,18 +22,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mesodesk.storage import StoreError, open_store
-    from mesodesk.storage.store import default_url, to_url
 
-    try:
-        url = to_url(args.database or default_url())
-    except StoreError as exc:
-        return fail(str(exc))
-    if url.get_backend_name() != "sqlite":
-        return fail("the records are on a PostgreSQL server; restore a pg_dump backup "
-                    "with pg_restore")
+    target = sqlite_records(args.database, "the records are on a PostgreSQL server; restore "
+                                           "a pg_dump backup with pg_restore")
+    if isinstance(target, str):
+        return fail(target)
     from mesodesk.storage.backup import restore
 
-    target = Path(str(url.database))
     try:
         info, kept = restore(Path(args.backup), target)
         with open_store(target) as store:          # upgrades an older backup

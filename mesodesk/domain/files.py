@@ -27,6 +27,11 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
         except FileNotFoundError:
             pass
         raise
+    fsync_dir(folder)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort where folders cannot be synced)."""
     try:
         dir_fd = os.open(folder, os.O_RDONLY)
     except OSError:

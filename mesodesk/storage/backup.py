@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from mesodesk.domain.files import fsync_dir
 from mesodesk.storage import migrations
 from mesodesk.storage.chain import verify_trail
 from mesodesk.storage.records import AuditEvent, StoreError
@@ -51,19 +52,6 @@ def _connect(path: Path, readonly: bool = False) -> Iterator[sqlite3.Connection]
         yield conn
     finally:
         conn.close()
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def inspect_file(path: Path) -> BackupInfo:
@@ -142,7 +130,7 @@ def backup(database: Path, out: Path, overwrite: bool = False) -> BackupInfo:
         raise StoreError(f"the backup failed: {exc}") from None
     except OSError as exc:
         raise StoreError(f"cannot write {out} ({exc.strerror})") from None
-    _fsync_dir(folder)
+    fsync_dir(folder)
     log.info("backup written")
     return info
 
@@ -192,6 +180,6 @@ def restore(backup_file: Path, target: Path) -> tuple[BackupInfo, Path | None]:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise StoreError(f"cannot replace {target} ({exc.strerror})") from None
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     log.info("records database restored from a backup")
     return info, kept
