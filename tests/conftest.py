@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -86,3 +88,45 @@ def make_consultation(jane_data):
         return from_data(merge(jane_data, changes or {}))
 
     return make
+
+
+# -- records databases: every storage test runs on SQLite and on PostgreSQL -----------
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextlib.contextmanager
+def empty_database(backend: str, folder) -> Iterator[str]:
+    """A URL for an empty records database on ``backend`` (PostgreSQL: a throwaway
+    schema on the server scripts/with-postgres.sh starts; missing under CI fails)."""
+    from mesodesk.storage.testing import (missing_postgres_reason, postgres_test_url,
+                                          throwaway_schema)
+
+    if backend == "sqlite":
+        yield str(folder / "records.sqlite3")
+        return
+    base = postgres_test_url()
+    if base is None:
+        if os.environ.get("CI"):
+            pytest.fail(missing_postgres_reason())
+        pytest.skip(missing_postgres_reason())
+    with throwaway_schema(base) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """A URL for an empty records database, on each backend."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
+
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    """An open records store in a fresh SQLite file."""
+    from mesodesk.storage import open_store
+
+    store = open_store(tmp_path / "records.sqlite3")
+    yield store
+    store.close()

@@ -8,15 +8,13 @@ import time
 import pytest
 from PySide6.QtCore import QTimer
 
-from mesodesk.storage import StoreError, open_store
+from mesodesk.storage import StoreError
 from mesodesk.ui.autosave import Autosaver
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(tmp_path / "records.sqlite3")
-    yield s
-    s.close()
+def store(sqlite_store):
+    return sqlite_store
 
 
 @pytest.fixture

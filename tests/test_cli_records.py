@@ -11,7 +11,6 @@ import pytest
 from mesodesk.cli import main
 from mesodesk.domain import fingerprint
 from mesodesk.storage import open_store
-from tests.test_storage import db_url  # noqa: F401  (the two-backend fixture)
 
 PDF = b"%PDF-1.7\n% pack\n%%EOF\n"
 GARBAGE = b"this is not a database, just bytes \x00\xff" * 100

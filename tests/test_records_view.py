@@ -9,17 +9,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QListWidget, QTableWidget
 
 from mesodesk.domain import fingerprint
-from mesodesk.storage import StoreError, open_store
+from mesodesk.storage import StoreError
 from mesodesk.ui.records import RecordsView
 
 PDF = b"%PDF-1.7\n%%EOF\n"
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(tmp_path / "records.sqlite3")
-    yield s
-    s.close()
+def store(sqlite_store):
+    return sqlite_store
 
 
 @pytest.fixture

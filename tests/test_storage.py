@@ -3,10 +3,7 @@ versions, immutability enforced by the database itself, the audit chain."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -16,34 +13,9 @@ from sqlalchemy.exc import DBAPIError
 
 from mesodesk.domain import fingerprint, from_data, to_data
 from mesodesk.storage import StoreError, open_store
-from mesodesk.storage.testing import missing_postgres_reason, postgres_test_url, throwaway_schema
+from tests.conftest import BACKENDS, empty_database
 
 PDF = b"%PDF-1.7\n% a signed pack\n%%EOF\n"
-
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@contextlib.contextmanager
-def empty_database(backend: str, folder) -> Iterator[str]:
-    """A URL for an empty records database on ``backend``."""
-    if backend == "sqlite":
-        yield str(folder / "records.sqlite3")
-        return
-    base = postgres_test_url()
-    if base is None:
-        if os.environ.get("CI"):
-            pytest.fail(missing_postgres_reason())
-        pytest.skip(missing_postgres_reason())
-    with throwaway_schema(base) as url:
-        yield url
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request, tmp_path):
-    """A URL for an empty records database, on each backend."""
-    with empty_database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import sys
 import textwrap
 
 from mesodesk.storage import open_store
-from tests.test_storage import db_url  # noqa: F401  (the two-backend fixture)
 
 N = 30
 

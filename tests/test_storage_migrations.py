@@ -14,7 +14,6 @@ from mesodesk.domain import canonical_json, fingerprint
 from mesodesk.storage import StoreError, migrations, open_store
 from mesodesk.storage.chain import GENESIS, canonical_detail, event_hash
 from mesodesk.storage.store import _sqlite_engine, to_url
-from tests.test_storage import db_url  # noqa: F401  (the two-backend fixture)
 
 PDF = b"%PDF-1.7\n%%EOF\n"
 
