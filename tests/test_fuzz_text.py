@@ -120,8 +120,15 @@ def drawable() -> frozenset[str]:
     return frozenset(chr(c) for c in regular if c in bold and c < 0x10000)
 
 
+# The code-point ranges pypdf reads as right-to-left runs whatever the character's
+# bidi class (pypdf._utils.RTL_CHARACTER_RANGES): a Hebrew point on a Latin letter,
+# or the byte-order mark, would be moved by the extraction, not by the pack.
+PYPDF_RTL = (("\u0590", "\u08ff"), ("\ufb1d", "\ufdff"), ("\ufe70", "\ufeff"))
+
+
 def left_to_right(ch: str) -> bool:
-    return unicodedata.bidirectional(ch) not in ("R", "AL")
+    return (unicodedata.bidirectional(ch) not in ("R", "AL")
+            and not any(lo <= ch <= hi for lo, hi in PYPDF_RTL))
 
 
 @functools.cache
