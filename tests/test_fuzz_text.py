@@ -296,3 +296,23 @@ def test_a_required_name_that_prints_as_nothing_is_refused(catalogue, field):
         assert "empty" in str(exc) or "print" in str(exc)
         return
     pytest.fail(f"{path}: a blank name was accepted and printed")
+
+
+HEBREW = "אבגדהוזחטיכלמנסעפצקרשת"
+
+
+@pytest.mark.parametrize("words", [
+    6,
+    pytest.param(45, marks=pytest.mark.xfail(strict=True, reason=(
+        "defect: pack.text.visual reorders a whole logical line before reportlab wraps it, "
+        "so a right-to-left note longer than one line prints its lines in reverse order "
+        "(the first printed line holds the end of the sentence); the reordering has to "
+        "happen per wrapped line"))),
+])
+def test_a_right_to_left_note_reads_in_order_across_lines(catalogue, words):
+    """45 distinct three-letter Hebrew words wrap over several lines of the notes."""
+    text = " ".join(HEBREW[i % 22] + HEBREW[(i * 7 + 3) % 22] + HEBREW[(i * 5 + 1) % 22]
+                    for i in range(words))
+    pdf = build_pack(from_data(with_texts({"plan notes": text})), catalogue)
+    printed = unicodedata.normalize("NFKC", comparable(body_text(pdf)))
+    assert unicodedata.normalize("NFKC", comparable(text)) in printed
