@@ -26,7 +26,8 @@ class ConsultationError(ValueError):
         """One plain sentence naming the first problem (and how many more)."""
         first = str(self.problems[0]) if self.problems else "invalid consultation"
         more = len(self.problems) - 1
-        text = f"{self.source}: {first}" if self.source else first
+        source = self.source if self.source.isprintable() else repr(self.source)
+        text = f"{source}: {first}" if source else first
         if more:
             text += f" (and {more} more problem{'s' if more > 1 else ''})"
         return text

@@ -56,8 +56,12 @@ def field(*, default: Any = dataclasses.MISSING, default_factory: Any = dataclas
 
 
 def join(path: str, key: str | int) -> str:
+    """``products[0].expiry``; a key that would not print on one line (a line
+    break, an escape sequence) is shown quoted and escaped: ``practitioner['x\\ny']``."""
     if isinstance(key, int):
         return f"{path}[{key}]"
+    if not key.isprintable() or not key:
+        return f"{path}[{key!r}]"
     return f"{path}.{key}" if path else key
 
 
@@ -229,12 +233,15 @@ class _Builder:
             if key not in fields:
                 self.fail(join(path, str(key)), "unknown key")
         kwargs: dict[str, Any] = {}
+        problems_before = len(self.problems)
         for name, f in fields.items():
             if name in data:
                 kwargs[name] = self.value(hints[name], data[name], join(path, name), dict(f.metadata))
             elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 self.fail(join(path, name), "missing")
                 kwargs[name] = None
+        if len(self.problems) > problems_before:
+            return None  # type: ignore[return-value]  # a part is wrong: no record
         try:
             return cls(**kwargs)
         except (TypeError, ValueError) as exc:  # __post_init__ checks

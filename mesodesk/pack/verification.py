@@ -43,8 +43,13 @@ def _stated_fingerprint(reader: PdfReader) -> str | None:
 
 
 def _paper(reader: PdfReader) -> str | None:
-    box = reader.pages[0].mediabox
-    size = (round(float(box.width)), round(float(box.height)))
+    """A4 or Letter from the first page's size; None when damaged or neither."""
+    try:
+        box = reader.pages[0].mediabox
+        size = (round(float(box.width)), round(float(box.height)))
+    except Exception as exc:  # pypdf raises many kinds on a damaged page tree or box
+        log.debug("page size unreadable: %s", exc)
+        return None
     for name, (w, h) in PAPERS.items():
         if size == (round(w), round(h)):
             return name
