@@ -183,7 +183,16 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.Paint and not self._painted:
             self._painted = True
             QTimer.singleShot(0, self._open_records)
+            QTimer.singleShot(0, self._warm_catalogue)
         return super().event(event)
+
+    def _warm_catalogue(self) -> None:
+        """Load the catalogue on the thread pool while the start screen waits, so
+        opening the first consultation does not stall the window (~110 ms)."""
+        from mesodesk.catalogue import default_catalogue
+
+        self._run(default_catalogue, lambda _catalogue: None,
+                  lambda exc: log.warning("catalogue not preloaded: %s", exc))
 
     # --- menus ----------------------------------------------------------------------------
     def _menus(self) -> None:
@@ -228,13 +237,7 @@ class MainWindow(QMainWindow):
         if self._store_factory is None:
             self.start.show_drafts(None, "Records are switched off.")
             return
-        from mesodesk.ui.ops import BackgroundOp
-
-        op = BackgroundOp(self, self._store_factory)
-        op.success(self._records_ready).failure(self._records_failed)
-        self._ops.append(op)
-        op.finished.connect(lambda: self._ops.remove(op))
-        op.run()
+        self._run(self._store_factory, self._records_ready, self._records_failed)
 
     def _records_failed(self, exc: BaseException) -> None:
         log.warning("records unavailable: %s", exc)
@@ -656,6 +659,7 @@ class MainWindow(QMainWindow):
     # --- the pack -----------------------------------------------------------------------------
     def _run(self, fn: Callable[[], Any], success: Callable[[Any], None],
              failure: Callable[[BaseException], None]) -> None:
+        """Run ``fn`` on the thread pool; ``success`` or ``failure`` on the GUI thread."""
         from mesodesk.ui.ops import BackgroundOp
 
         op = BackgroundOp(self, fn).success(success).failure(failure)
@@ -691,6 +695,7 @@ class MainWindow(QMainWindow):
 
     def _preview_ready(self, fp: str, pdf: bytes) -> None:
         assert self.state is not None
+        _freeze_heap_once()
         self.pack_cache[fp] = pdf
         page = self.pack_page
         self._shown_fingerprint = fp
@@ -922,6 +927,23 @@ class MainWindow(QMainWindow):
                 log.warning("records not closed cleanly: %s", exc)
             self.store = None
         super().closeEvent(event)
+
+
+_heap_frozen = False
+
+
+def _freeze_heap_once() -> None:
+    """Once the window, the records and the first pack are loaded, move every
+    object so far out of the garbage collector's full passes: each of those
+    scanned the whole start-up heap while holding the GIL (about 60 ms, a
+    visible stall while the next pack builds on the worker thread).
+    benchmarks/bench_stall.py measures it."""
+    global _heap_frozen
+    if not _heap_frozen:
+        import gc
+
+        gc.freeze()
+        _heap_frozen = True
 
 
 def _sentence(exc: BaseException) -> str:
