@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from typing import Sequence
+from typing import Any, Sequence
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -17,7 +17,7 @@ from reportlab.platypus import Flowable, Image, Paragraph, Spacer, Table, TableS
 from mesodesk.catalogue.model import Catalogue, Statement
 from mesodesk.pack.fonts import FAMILY
 from mesodesk.pack.styles import RULE, SHADE, stylesheet
-from mesodesk.pack.text import markup
+from mesodesk.pack.text import markup, visual_line
 
 Cell = str | Flowable | list[Flowable]
 
@@ -26,19 +26,45 @@ class PackError(ValueError):
     """The consultation holds something the pack cannot print (one sentence)."""
 
 
+class BidiParagraph(Paragraph):
+    """A Paragraph whose right-to-left runs (Hebrew, Arabic) are put in visual
+    order line by line, after reportlab has wrapped the logical text, so a
+    long note reads top to bottom. Halves made by a page split carry lines
+    that are already visual and are left as they are."""
+
+    def __init__(self, text: str | None, style: Any = None, bulletText: str | None = None,
+                 frags: Any = None, **kwargs: Any) -> None:
+        super().__init__(text, style, bulletText=bulletText, frags=frags, **kwargs)
+        self._reorder = frags is None
+
+    def breakLines(self, width: Any) -> Any:
+        lines = super().breakLines(width)
+        if not self._reorder:
+            return lines
+        if lines.kind == 0:
+            lines.lines = [(extra, visual_line(" ".join(words)).split(" "))
+                           for extra, words in lines.lines]
+        else:  # copies: the frags are shared with self.frags, and wrap() may run again
+            for line in lines.lines:
+                line.words = [f.clone(text=visual_line(f.text))
+                              if isinstance(getattr(f, "text", None), str) else f
+                              for f in line.words]
+        return lines
+
+
 def para(text: str, style: str = "Body", *, prefix: str = "", suffix: str = "") -> Paragraph:
     """User or catalogue ``text`` as a Paragraph, escaped. ``prefix`` and
     ``suffix`` are trusted markup written in this package (bold labels, citations)."""
-    return Paragraph(prefix + markup(text) + suffix, stylesheet()[style])
+    return BidiParagraph(prefix + markup(text) + suffix, stylesheet()[style])
 
 
 def labelled(label: str, text: str, style: str = "Body") -> Paragraph:
     """"**Label:** text" with both parts escaped."""
-    return Paragraph(f"<b>{markup(label)}:</b> {markup(text)}", stylesheet()[style])
+    return BidiParagraph(f"<b>{markup(label)}:</b> {markup(text)}", stylesheet()[style])
 
 
 def bullet(text: str, *, prefix: str = "", suffix: str = "", style: str = "Bullet") -> Paragraph:
-    return Paragraph(prefix + markup(text) + suffix, stylesheet()[style], bulletText="•")
+    return BidiParagraph(prefix + markup(text) + suffix, stylesheet()[style], bulletText="•")
 
 
 class Citations:

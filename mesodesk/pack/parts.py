@@ -20,7 +20,7 @@ from mesodesk.catalogue.model import Catalogue, Indication, Product
 from mesodesk.domain.model import Consultation, Signature
 from mesodesk.pack import selection as sel
 from mesodesk.pack.document import PageOf, PartHeading
-from mesodesk.pack.flow import (Box, Citations, Line, bullet, gap, labelled, para, png_image,
+from mesodesk.pack.flow import (BidiParagraph, Box, Citations, Line, bullet, gap, labelled, para, png_image,
                                 table, table_style)
 from mesodesk.pack.styles import ALERT, Geometry, stylesheet
 from mesodesk.pack.text import markup
@@ -306,7 +306,8 @@ def references(ctx: PackContext) -> list[Flowable]:
             text += " " + where
         if src.note:
             text += f" ({src.note})"
-        out.append(Paragraph(f"{number}.&nbsp;&nbsp;{markup(text)}", stylesheet()["Reference"]))
+        out.append(BidiParagraph(f"{number}.&nbsp;&nbsp;{markup(text)}",
+                                 stylesheet()["Reference"]))
     return out
 
 

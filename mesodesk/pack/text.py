@@ -38,19 +38,33 @@ def visual(text: str) -> str:
     """Right-to-left runs (Hebrew, Arabic) put in the order they are drawn, with
     Arabic letters joined; reportlab draws glyphs left to right as given. Each
     line keeps a left-to-right base direction, as the pack is in English."""
+    return "\n".join(visual_line(joined(line)) for line in text.split("\n"))
+
+
+def joined(text: str) -> str:
+    """Arabic letters in their joined (presentation) forms, still in logical
+    order, so reportlab measures and wraps what it will draw."""
     if not _has_rtl(text):
         return text
     import arabic_reshaper
+
+    return arabic_reshaper.reshape(text)
+
+
+def visual_line(text: str) -> str:
+    """One already wrapped line of (joined) text in the order it is drawn."""
+    if not _has_rtl(text):
+        return text
     from bidi import get_display
 
-    return "\n".join(get_display(arabic_reshaper.reshape(line), base_dir="L")
-                     for line in text.split("\n"))
+    return get_display(text, base_dir="L")
 
 
 def markup(text: str) -> str:
-    """``text`` as safe paragraph markup: cleaned, drawn in visual order,
-    XML-escaped, newlines as ``<br/>``."""
-    return escape(visual(clean(text))).replace("\n", "<br/>")
+    """``text`` as safe paragraph markup: cleaned, joined, XML-escaped, newlines as
+    ``<br/>``. Still in logical order: :class:`mesodesk.pack.flow.BidiParagraph`
+    puts each wrapped line in visual order."""
+    return escape(joined(clean(text))).replace("\n", "<br/>")
 
 
 def one_line(text: str) -> str:
