@@ -303,10 +303,8 @@ HEBREW = "אבגדהוזחטיכלמנסעפצקרשת"
 
 @pytest.mark.parametrize("words", [
     6,    # one line
-    45,   # several lines: each wrapped line is put in visual order (BidiParagraph)
-    pytest.param(400, marks=pytest.mark.xfail(strict=True, reason=(
-        "defect, not yet diagnosed: a right-to-left note long enough to split across "
-        "pages still reads back reversed (the several-line case is fixed)"))),
+    45,   # several lines: each wrapped line is drawn in visual order (BidiParagraph)
+    400,  # across a page break: each half reorders its own lines
 ])
 def test_a_right_to_left_note_reads_in_order_across_lines(catalogue, words):
     """45 distinct three-letter Hebrew words wrap over several lines of the notes."""

@@ -5,6 +5,7 @@ from user or catalogue text."""
 from __future__ import annotations
 
 import base64
+import copy
 import binascii
 import io
 from typing import Any, Sequence
@@ -27,29 +28,57 @@ class PackError(ValueError):
 
 
 class BidiParagraph(Paragraph):
-    """A Paragraph whose right-to-left runs (Hebrew, Arabic) are put in visual
-    order line by line, after reportlab has wrapped the logical text, so a
-    long note reads top to bottom. Halves made by a page split carry lines
-    that are already visual and are left as they are."""
+    """A Paragraph whose right-to-left runs (Hebrew, Arabic) are drawn in visual
+    order line by line. reportlab wraps the logical text; only drawing sees the
+    reordered lines, so page splits and repeated wraps keep working on logical
+    text and each half reorders its own lines."""
 
-    def __init__(self, text: str | None, style: Any = None, bulletText: str | None = None,
-                 frags: Any = None, **kwargs: Any) -> None:
-        super().__init__(text, style, bulletText=bulletText, frags=frags, **kwargs)
-        self._reorder = frags is None
+    def draw(self) -> None:
+        lines = getattr(getattr(self, "blPara", None), "lines", None)
+        if not lines or not any(_line_has_rtl(line) for line in lines):
+            super().draw()
+            return
+        self.blPara.lines = [_visual(line, self.blPara.kind) for line in lines]
+        try:
+            super().draw()
+        finally:
+            self.blPara.lines = lines
 
-    def breakLines(self, width: Any) -> Any:
-        lines = super().breakLines(width)
-        if not self._reorder:
-            return lines
-        if lines.kind == 0:
-            lines.lines = [(extra, visual_line(" ".join(words)).split(" "))
-                           for extra, words in lines.lines]
-        else:  # copies: the frags are shared with self.frags, and wrap() may run again
-            for line in lines.lines:
-                line.words = [f.clone(text=visual_line(f.text))
-                              if isinstance(getattr(f, "text", None), str) else f
-                              for f in line.words]
-        return lines
+
+def _line_text(line: Any) -> str:
+    words = line[1] if isinstance(line, tuple) else line.words
+    return " ".join(w if isinstance(w, str) else str(getattr(w, "text", "")) for w in words)
+
+
+def _line_has_rtl(line: Any) -> bool:
+    return visual_line(_line_text(line)) != _line_text(line)
+
+
+def _visual(line: Any, kind: int) -> Any:
+    """One wrapped line in drawing order: kind 0 lines are (extra space, words);
+    kind 1 lines hold styled fragments, reordered as units within each
+    right-to-left run (their own text reversed)."""
+    if kind == 0:
+        extra, words = line
+        return (extra, visual_line(" ".join(words)).split(" "))
+    out: list[Any] = []
+    run: list[Any] = []
+
+    def flush() -> None:
+        out.extend(reversed([f.clone(text=visual_line(f.text)) for f in run]))
+        run.clear()
+
+    for frag in line.words:
+        text = getattr(frag, "text", None)
+        if isinstance(text, str) and (visual_line(text) != text or (run and not text.strip())):
+            run.append(frag)
+        else:
+            flush()
+            out.append(frag)
+    flush()
+    clone = copy.copy(line)
+    clone.words = out
+    return clone
 
 
 def para(text: str, style: str = "Body", *, prefix: str = "", suffix: str = "") -> Paragraph:
