@@ -173,3 +173,13 @@ def test_ten_thousand_characters_in_a_table_cell_still_builds(make_consultation,
     record = iter(text[text.index("Part4.Treatmentrecord"):])
     # Every character of the lot, in order (other cells and page footers interleave).
     assert all(ch in record for ch in "".join(long.split()))
+
+
+def test_the_fast_right_to_left_test_matches_unicode_for_every_code_point():
+    """has_rtl (a regex over blocks) must catch every strong right-to-left character."""
+    from mesodesk.pack.text import has_rtl
+
+    strong = [c for c in range(0x110000)
+              if unicodedata.bidirectional(chr(c)) in ("R", "AL")]
+    assert [hex(c) for c in strong if not has_rtl(chr(c))] == []
+    assert not has_rtl("Zoë O'Hara, Ελένη, Жанна")

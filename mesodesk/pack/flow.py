@@ -18,7 +18,7 @@ from reportlab.platypus import Flowable, Image, Paragraph, Spacer, Table, TableS
 from mesodesk.catalogue.model import Catalogue, Statement
 from mesodesk.pack.fonts import FAMILY
 from mesodesk.pack.styles import RULE, SHADE, stylesheet
-from mesodesk.pack.text import markup, visual_line
+from mesodesk.pack.text import has_rtl, markup, visual_line
 
 Cell = str | Flowable | list[Flowable]
 
@@ -51,7 +51,7 @@ def _line_text(line: Any) -> str:
 
 
 def _line_has_rtl(line: Any) -> bool:
-    return visual_line(_line_text(line)) != _line_text(line)
+    return has_rtl(_line_text(line))
 
 
 def _visual(line: Any, kind: int) -> Any:
@@ -70,7 +70,7 @@ def _visual(line: Any, kind: int) -> Any:
 
     for frag in line.words:
         text = getattr(frag, "text", None)
-        if isinstance(text, str) and (visual_line(text) != text or (run and not text.strip())):
+        if isinstance(text, str) and (has_rtl(text) or (run and not text.strip())):
             run.append(frag)
         else:
             flush()
