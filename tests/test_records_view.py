@@ -168,3 +168,46 @@ def test_an_empty_search_lists_the_most_recently_seen_patients(qtbot, view):
     with qtbot.waitSignal(view.searchFinished, timeout=2000):
         view.search.clear()
     assert len(listed(view)) == 2
+
+
+DELETE_DURING_SEARCH = r"""
+import os, sys, threading
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from mesodesk.ui.records import RecordsView
+
+started = threading.Event()
+
+class SlowStore:
+    def recent_patients(self, limit=20):
+        started.set()
+        threading.Event().wait(1.0)   # releases the GIL, then needs it back
+        return []
+    search_patients = recent_patients
+
+class Window(QWidget):               # like MainWindow: Python overrides event()
+    def event(self, event):
+        return super().event(event)
+
+app = QApplication([])
+window = Window()
+view = RecordsView(SlowStore(), window)
+view.run_search()
+started.wait(5)
+window.deleteLater()                 # the window closes while the search runs
+QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+print("deleted")
+"""
+
+
+def test_deleting_the_view_during_a_search_does_not_hang(tmp_path):
+    """Destroying the view must not wait for its search while holding the GIL
+    (it did: the search could never finish, and the window hung for ever)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", DELETE_DURING_SEARCH], capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "deleted" in result.stdout

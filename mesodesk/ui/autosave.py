@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from mesodesk.storage import Store, StoreError
 
 log = logging.getLogger(__name__)
+_POOLS: list[QThreadPool] = []   # the Autosavers' pools, kept alive (see Autosaver)
 
 DEBOUNCE_MS = 300
 MAX_DELAY_MS = 700
@@ -79,7 +80,11 @@ class Autosaver(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._dispatch)
-        self._pool = QThreadPool(self)
+        # Not a child of this object, and never destroyed: Qt destroying a pool with a
+        # save in flight would wait for it while the GUI thread holds the GIL that
+        # the save needs (a deadlock). A pool is a few bytes per window.
+        self._pool = QThreadPool()
+        _POOLS.append(self._pool)
         self._pool.setMaxThreadCount(1)
         self._pool.setExpiryTimeout(-1)
         self._tasks: list[_SaveTask] = []

@@ -127,8 +127,12 @@ class RecordsView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.status)
 
-        self._pool = QThreadPool(self)      # searches run off the GUI thread, in order
-        self._pool.setMaxThreadCount(1)
+        # Searches run on the application's pool, not on a pool owned by this view:
+        # destroying an owned pool waits for a running search while the GUI thread
+        # holds the GIL, which the search needs to finish (a deadlock seen when a
+        # window was deleted during its first search). Stale answers are dropped
+        # by request number, so order does not matter.
+        self._pool = QThreadPool.globalInstance()
         self._relay = _Relay(self)
         self._relay.found.connect(self._show_found)
         self._request = 0
