@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mesodesk.catalogue.model import ID, Catalogue
-from mesodesk.domain.schema import Problem, SchemaError, _Builder, walk
+from mesodesk.domain.schema import build_value, walk
 from mesodesk.resources import resource
 
 
@@ -63,17 +63,9 @@ def load_catalogue(folder: str | Path | None = None) -> Catalogue:
             continue
         if f.name == "schema_version":
             data = data.get("schema_version")
-        builder = _Builder()
-        meta = dict(f.metadata)
-        meta.setdefault("key", ID)
-        if f.name == "needles":
-            meta["key"] = None
-        elif f.name == "sources":  # reference keys such as R17
-            meta["key"] = r"[A-Z][A-Za-z0-9-]*"
-        elif f.name == "screening":  # answer ids are snake_case in the file format
-            meta["key"] = r"[a-z0-9]+(_[a-z0-9]+)*"
-        values[f.name] = builder.value(hints[f.name], data, "", meta)
-        problems.extend(f"{filename}: {p}" for p in builder.problems)
+        meta = {"key": ID, **f.metadata}   # entry ids are kebab-case unless declared
+        values[f.name], found = build_value(hints[f.name], data, meta)
+        problems.extend(f"{filename}: {p}" for p in found)
     if problems:
         raise CatalogueError(problems)
     catalogue = Catalogue(**values)
@@ -116,7 +108,3 @@ def check_catalogue(catalogue: Catalogue) -> list[str]:
 def default_catalogue() -> Catalogue:
     """The shipped catalogue, loaded once per process."""
     return load_catalogue()
-
-
-__all__ = ["CatalogueError", "default_catalogue", "load_catalogue", "check_catalogue",
-           "Problem", "SchemaError"]

@@ -251,7 +251,7 @@ class Texts:
 @frozen
 class Catalogue:
     schema_version: int = field(min=1, max=1)
-    sources: Mapping[str, Source] = field()
+    sources: Mapping[str, Source] = field(key=r"[A-Z][A-Za-z0-9-]*")  # reference ids: R17
     areas: Mapping[str, Area] = field()
     indications: Mapping[str, Indication] = field()
     techniques: Mapping[str, Technique] = field()
@@ -259,7 +259,8 @@ class Catalogue:
     needles: Mapping[int, Needle] = field()
     ingredients: Mapping[str, Ingredient] = field()
     products: Mapping[str, Product] = field()
-    screening: Mapping[str, ScreeningQuestion] = field()
+    # answer ids are snake_case in the consultation file format
+    screening: Mapping[str, ScreeningQuestion] = field(key=r"[a-z0-9]+(_[a-z0-9]+)*")
     risks: Mapping[str, Risk] = field()
     care: Mapping[str, CareItem] = field()
     red_flags: Mapping[str, RedFlag] = field()

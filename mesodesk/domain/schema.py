@@ -249,6 +249,14 @@ class _Builder:
             return None  # type: ignore[return-value]
 
 
+def build_value(tp: Any, data: Any, meta: dict[str, Any] | None = None) -> tuple[Any, list[Problem]]:
+    """Build data of any schema type (``Mapping[str, Product]``, ...) with field
+    metadata ``meta``; returns the value and every problem instead of raising."""
+    builder = _Builder()
+    value = builder.value(tp, data, "", meta or {})
+    return value, builder.problems
+
+
 def build(cls: type[T], data: Any, path: str = "") -> T:
     """Build a ``cls`` record from parsed data or raise SchemaError with every problem."""
     builder = _Builder()
