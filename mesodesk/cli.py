@@ -25,6 +25,7 @@ COMMANDS = {
     "audit": "check the audit trail (mesodesk audit verify)",
     "backup": "copy the records database to a file",
     "restore": "replace the records database with a backup",
+    "fhir": "write a consultation as a FHIR R4 Bundle (JSON)",
 }
 
 EXIT_OK, EXIT_BLOCKED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
