@@ -26,7 +26,9 @@ COMMANDS = {
     "backup": "copy the records database to a file",
     "restore": "replace the records database with a backup",
     "fhir": "write a consultation as a FHIR R4 Bundle (JSON)",
+    "import": "store signed consultation files as signed records",
 }
+MODULES = {"import": "import_"}  # a command whose module name is not the command's
 
 EXIT_OK, EXIT_BLOCKED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -44,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mesodesk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"mesodesk.commands.{name}")
+        module = importlib.import_module(f"mesodesk.commands.{MODULES.get(name, name)}")
         p = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(p)
     return parser
@@ -55,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="mesodesk: %(message)s")
     try:
         if argv and argv[0] in COMMANDS:
-            module = importlib.import_module(f"mesodesk.commands.{argv[0]}")
+            module = importlib.import_module(f"mesodesk.commands.{MODULES.get(argv[0], argv[0])}")
             parser = _Parser(prog=f"mesodesk {argv[0]}", description=COMMANDS[argv[0]])
             module.add_arguments(parser)
             try:
