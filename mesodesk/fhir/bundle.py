@@ -137,6 +137,14 @@ def _compact(value: Any) -> Any:
     return value
 
 
+def _complex(name: str, parts: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    """A complex extension: sub-extensions ``(url, value[x] key, value)``, each
+    left out when its value is empty (an extension must carry a value)."""
+    return {"url": extension_url(name),
+            "extension": [{"url": url, key: value} for url, key, value in parts
+                          if value not in ("", None)]}
+
+
 class _Ids:
     """Deterministic ids: a UUID per (fingerprint, role)."""
 
@@ -302,20 +310,25 @@ class _Builder:
                                "valueDateTime": fhir_datetime(given)})
         age_check = getattr(c.patient, "age_check", None)
         if age_check is not None:
-            extensions.append({"url": extension_url("age-check"), "extension": [
-                {"url": "method", "valueCode": age_check.method},
-                {"url": "checkedBy", "valueString": age_check.checked_by},
-                {"url": "checkedAt", "valueDateTime": fhir_datetime(age_check.checked_at)}]})
+            extensions.append(_complex("age-check", [
+                ("method", "valueCode", age_check.method),
+                ("checkedBy", "valueString", age_check.checked_by),
+                ("checkedAt", "valueDateTime", fhir_datetime(age_check.checked_at))]))
         if self.prescriber is not None:
             a = self.prescriber
-            extensions.append({"url": extension_url("prescriber-assessment"), "extension": [
-                {"url": "prescriber", "valueReference": self.ids.ref("prescriber", a.name)},
-                {"url": "assessedAt", "valueDateTime": fhir_datetime(a.assessed_at)},
-                {"url": "inPerson", "valueBoolean": bool(a.in_person)}]})
+            extensions.append(_complex("prescriber-assessment", [
+                ("prescriber", "valueReference", self.ids.ref("prescriber", a.name)),
+                ("assessedAt", "valueDateTime", fhir_datetime(a.assessed_at)),
+                ("inPerson", "valueBoolean", bool(a.in_person))]))
+        for check in getattr(consent, "teach_back", ()):
+            extensions.append(_complex("teach-back", [
+                ("question", "valueString", check.question),
+                ("understood", "valueBoolean", bool(check.understood)),
+                ("note", "valueString", check.note)]))
         if self.withdrawn is not None:
-            extensions.append({"url": extension_url("withdrawn"), "extension": [
-                {"url": "at", "valueDateTime": fhir_datetime(self.withdrawn.at)},
-                {"url": "reason", "valueString": self.withdrawn.reason}]})
+            extensions.append(_complex("withdrawn", [
+                ("at", "valueDateTime", fhir_datetime(self.withdrawn.at)),
+                ("reason", "valueString", self.withdrawn.reason)]))
         return {
             "resourceType": "Consent",
             "extension": extensions,
@@ -338,7 +351,8 @@ class _Builder:
     def plan_codes(self) -> list[dict[str, Any]]:
         c, cat = self.c, self.cat
         codes = [_concept("indication", c.indication, _name(cat.indications, c.indication))]
-        codes += [_concept("product", u.id, _name(cat.products, u.id)) for u in c.products]
+        codes += [_concept("product", u.id, self.product_name(i))
+                  for i, u in enumerate(c.products)]
         codes.append(_concept("technique", c.delivery.technique,
                               _name(cat.techniques, c.delivery.technique)))
         codes.append(_concept("device", c.delivery.device, _name(cat.devices, c.delivery.device)))
@@ -422,6 +436,11 @@ class _Builder:
 
     # -- the treatment
 
+    def product_name(self, i: int) -> str:
+        """The catalogue's name of a product, or the name written for one outside it."""
+        use = self.c.products[i]
+        return _name(self.cat.products, use.id) or getattr(use, "name", "") or use.id
+
     def procedure_status(self) -> str:
         return "completed" if self.signed else "preparation"
 
@@ -435,6 +454,9 @@ class _Builder:
             f"Plan: {c.plan.sessions} session(s), every {c.plan.interval_weeks:g} week(s)."
             + (f" {c.plan.notes}" if c.plan.notes.strip() else ""),
         ]
+        rationale = getattr(c.plan, "rationale", "")
+        if rationale.strip():
+            notes.append(f"Rationale: {rationale}")
         for o in c.consent.overrides:
             notes.append(f"Safety finding {o.rule} overridden: {o.reason}")
         if c.consent.acknowledged:
@@ -453,8 +475,8 @@ class _Builder:
                                     _name(cat.indications, c.indication))],
             "bodySite": [_concept("area", a, _name(cat.areas, a)) for a in c.areas],
             "note": [{"text": n} for n in notes],
-            "usedReference": [self.ids.ref(f"medication-{i}", _name(cat.products, u.id))
-                              for i, u in enumerate(c.products)],
+            "usedReference": [self.ids.ref(f"medication-{i}", self.product_name(i))
+                              for i in range(len(c.products))],
             "usedCode": [_concept("device", d.device, _name(cat.devices, d.device))],
         }
 
@@ -463,9 +485,14 @@ class _Builder:
         batch: dict[str, Any] = {"expirationDate": use.expiry.isoformat()}
         if use.lot:
             batch["lotNumber"] = use.lot
-        return {"resourceType": "Medication",
-                "code": _concept("product", use.id, _name(self.cat.products, use.id)),
-                "batch": batch}
+        code = _concept("product", use.id, self.product_name(i))
+        resource: dict[str, Any] = {"resourceType": "Medication", "code": code, "batch": batch}
+        strength = getattr(use, "concentration_mg_ml", None)
+        if strength is not None:   # the strength used, mg per mL
+            resource["ingredient"] = [{"itemCodeableConcept": code, "strength": {
+                "numerator": {"value": strength, "unit": "mg", "system": UCUM, "code": "mg"},
+                "denominator": {"value": 1, "unit": "mL", "system": UCUM, "code": "mL"}}}]
+        return resource
 
     def administration(self, i: int) -> dict[str, Any]:
         c, use = self.c, self.c.products[i]
@@ -479,10 +506,17 @@ class _Builder:
             dosage["route"] = _concept("route", product.route, product.route)
         if use.injections is not None:
             dosage["text"] = f"{use.volume_ml:g} mL in {use.injections} injection(s)"
+        points = [_complex("injection-point", [
+            ("view", "valueCode", p.view), ("x", "valueDecimal", p.x), ("y", "valueDecimal", p.y),
+            ("volume", "valueQuantity", {"value": p.volume_ml, "unit": "mL", "system": UCUM,
+                                         "code": "mL"}),
+            ("depth", "valueQuantity", None if p.depth_mm is None else
+             {"value": p.depth_mm, "unit": "mm", "system": UCUM, "code": "mm"})])
+            for p in getattr(use, "points", ())]
         return {"resourceType": "MedicationAdministration",
+                "extension": points,
                 "status": "completed" if self.signed else "unknown",
-                "medicationReference": self.ids.ref(f"medication-{i}",
-                                                    _name(self.cat.products, use.id)),
+                "medicationReference": self.ids.ref(f"medication-{i}", self.product_name(i)),
                 "subject": self.ids.ref("patient", c.patient.name),
                 "effectiveDateTime": c.date.isoformat(),
                 "performer": [{"actor": self.ids.ref("practitioner", c.practitioner.name)}],
