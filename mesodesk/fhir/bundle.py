@@ -351,8 +351,7 @@ class _Builder:
     def plan_codes(self) -> list[dict[str, Any]]:
         c, cat = self.c, self.cat
         codes = [_concept("indication", c.indication, _name(cat.indications, c.indication))]
-        codes += [_concept("product", u.id, self.product_name(i))
-                  for i, u in enumerate(c.products)]
+        codes += [self.product_concept(i) for i in range(len(c.products))]
         codes.append(_concept("technique", c.delivery.technique,
                               _name(cat.techniques, c.delivery.technique)))
         codes.append(_concept("device", c.delivery.device, _name(cat.devices, c.delivery.device)))
@@ -441,6 +440,13 @@ class _Builder:
         use = self.c.products[i]
         return _name(self.cat.products, use.id) or getattr(use, "name", "") or use.id
 
+    def product_concept(self, i: int) -> dict[str, Any]:
+        """A catalogue product as a code; one outside the catalogue by its name alone."""
+        use = self.c.products[i]
+        if use.id in self.cat.products:
+            return _concept("product", use.id, self.product_name(i))
+        return {"text": self.product_name(i)}
+
     def procedure_status(self) -> str:
         return "completed" if self.signed else "preparation"
 
@@ -485,7 +491,7 @@ class _Builder:
         batch: dict[str, Any] = {"expirationDate": use.expiry.isoformat()}
         if use.lot:
             batch["lotNumber"] = use.lot
-        code = _concept("product", use.id, self.product_name(i))
+        code = self.product_concept(i)
         resource: dict[str, Any] = {"resourceType": "Medication", "code": code, "batch": batch}
         strength = getattr(use, "concentration_mg_ml", None)
         if strength is not None:   # the strength used, mg per mL
