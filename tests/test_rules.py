@@ -382,15 +382,26 @@ def test_fish_allergy_only_matters_with_polynucleotides(run):
 
 # --- screening ---------------------------------------------------------------------------
 
-# A plan every filtered effect applies to: facial and scalp areas, and the
-# products that effects name (deoxycholic acid, PC/DC, polynucleotides).
-BROAD_PLAN = {
-    "indication": "skin-rejuvenation",
-    "areas": ["face", "scalp", "submental"],
-    "products": [product("hyaluronic-acid-non-crosslinked"), product("polynucleotides"),
-                 product("deoxycholic-acid", injections=5),
-                 product("phosphatidylcholine-deoxycholate")],
-}
+# A plan every filtered effect applies to: facial and scalp areas, every area
+# and every product that an effect names (built from the catalogue, so a new
+# question is covered without editing this test).
+def broad_plan(catalogue) -> dict:
+    effects = [e for q in catalogue.screening.values() for e in q.on_yes + q.on_unknown]
+    products = ["hyaluronic-acid-non-crosslinked"]
+    areas = ["face", "scalp"]
+    for e in effects:
+        products += [p for p in e.products if p not in products]
+        areas += [a for a in e.areas if a not in areas]
+    return {"indication": "skin-rejuvenation", "areas": areas,
+            "products": [product(p, injections=5) for p in products]}
+
+
+# Questions whose "unknown" blocks (overridable): a "yes" would rule treatment
+# out absolutely and the answer can only come from the patient.
+UNKNOWN_BLOCKS = {"pregnant": "pregnancy-unconfirmed",
+                  "breastfeeding": "breastfeeding-unconfirmed",
+                  "pregnancy_possible_within_6_months":
+                      "pregnancy-possible-dutasteride-unconfirmed"}
 
 
 def screening_findings(findings, question: str):
@@ -398,8 +409,9 @@ def screening_findings(findings, question: str):
 
 
 def test_every_question_answered_yes_gives_its_findings(run, catalogue):
+    broad = broad_plan(catalogue)
     for qid, question in catalogue.screening.items():
-        found = screening_findings(run(BROAD_PLAN, {"screening": {"answers": {qid: "yes"}}}),
+        found = screening_findings(run(broad, {"screening": {"answers": {qid: "yes"}}}),
                                    qid)
         assert {(f.rule, f.severity, f.overridable) for f in found} == {
             (e.rule, e.severity, e.overridable) for e in question.on_yes}, qid
@@ -407,12 +419,13 @@ def test_every_question_answered_yes_gives_its_findings(run, catalogue):
 
 
 def test_every_question_unknown_one_at_a_time(run, catalogue):
+    broad = broad_plan(catalogue)
     for qid, question in catalogue.screening.items():
         found = screening_findings(
-            run(BROAD_PLAN, {"screening": {"answers": {qid: "unknown"}}}), qid)
+            run(broad, {"screening": {"answers": {qid: "unknown"}}}), qid)
         assert {f.rule for f in found} == {e.rule for e in question.on_unknown}, qid
         for f in found:
-            if qid in ("pregnant", "breastfeeding"):
+            if qid in UNKNOWN_BLOCKS:
                 assert f.severity == "block" and f.overridable
                 assert "confirm" in f.message.lower()
             else:
@@ -422,16 +435,17 @@ def test_every_question_unknown_one_at_a_time(run, catalogue):
 
 def test_all_questions_unknown_at_once_and_missing_answers_count_as_unknown(
         run, catalogue, jane_data):
-    everything_unknown = run(BROAD_PLAN, {"screening": {
+    broad = broad_plan(catalogue)
+    everything_unknown = run(broad, {"screening": {
         "answers": {q: "unknown" for q in catalogue.screening}}})
-    never_asked = {**jane_data, **BROAD_PLAN}
+    never_asked = {**jane_data, **broad}
     never_asked["screening"] = {**jane_data["screening"], "answers": {}}
     missing = evaluate(from_data(never_asked), catalogue)
     assert everything_unknown == missing
     asked = {f.path.rsplit(".", 1)[1] for f in missing if f.path.startswith("screening.")}
     assert asked == set(catalogue.screening)
     blocks = [f for f in missing if f.severity == "block"]
-    assert {f.rule for f in blocks} == {"pregnancy-unconfirmed", "breastfeeding-unconfirmed"}
+    assert {f.rule for f in blocks} == set(UNKNOWN_BLOCKS.values())
     assert all(f.overridable for f in blocks)
 
 
@@ -552,6 +566,10 @@ COVERAGE_SCENARIOS = [
     dca(volume_ml=12.0),
     {**dca(volume_ml=12.0, injections=60), "areas": ["neck"],
      "plan": {"sessions": 8, "interval_weeks": 1}},
+    {"screening": {"medications": "warfarin 3 mg, sertraline 50 mg", "allergies": ["articaine"]},
+     "products": [product("hyaluronic-acid-non-crosslinked"), product("lidocaine")]},
+    {"indication": "musculoskeletal-pain", "areas": ["lower-back"],
+     "screening": {"allergies": ["aspirin - wheeze"]}, "products": [product("ketoprofen")]},
 ]
 
 

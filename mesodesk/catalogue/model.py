@@ -175,6 +175,7 @@ class Effect:
     severity: Severity = field()
     overridable: bool = True
     products: tuple[str, ...] = field(default=(), ref="products")  # only with these products
+    areas: tuple[str, ...] = field(default=(), ref="areas")  # only when one of these is treated
     facial: bool = False                     # only when a facial area is chosen
     scalp: bool = False                      # only when the scalp is treated
     message: str = field(nonempty=True)      # practitioner-facing, specific risk
@@ -232,6 +233,35 @@ class RuleSpec:
 
 
 @frozen
+class DrugClass:
+    """A group of medicines the rules know (``drug-classes.toml``): what a
+    medicines list or an allergy entry naming one of them means."""
+
+    name: str = field(nonempty=True)          # "anticoagulant", as printed in a finding
+    # words that name the whole class in free text ("blood thinner", "nsaids")
+    terms: tuple[str, ...] = ()
+    # screening answer that should be "yes" when the medicines list names a member
+    question: tuple[str, ...] = field(default=(), ref="screening")
+    # coded rule (rules.toml) raised whenever the medicines list names a member
+    medicines_rule: str = field(default="", pattern=ID)
+    # coded rule raised when an allergy to one member meets a product holding another
+    allergy_rule: str = field(default="", pattern=ID)
+    source: tuple[str, ...] = field(nonempty=True, ref="sources")
+
+
+@frozen
+class Drug:
+    """A medicine as patients and prescribers write it (``drugs.toml``): the
+    generic name, other names and brands, and its classes."""
+
+    name: str = field(nonempty=True)
+    names: tuple[str, ...] = ()               # other generic names, brands, old names
+    classes: tuple[str, ...] = field(nonempty=True, ref="drug_classes")
+    # the catalogue ingredient(s) this medicine is, when a product holds it
+    ingredients: tuple[str, ...] = field(default=(), ref="ingredients")
+
+
+@frozen
 class Texts:
     """General patient-facing text for the pack."""
 
@@ -265,4 +295,6 @@ class Catalogue:
     care: Mapping[str, CareItem] = field()
     red_flags: Mapping[str, RedFlag] = field()
     rules: Mapping[str, RuleSpec] = field()
+    drug_classes: Mapping[str, DrugClass] = field()
+    drugs: Mapping[str, Drug] = field()
     texts: Texts = field()

@@ -5,28 +5,17 @@ Allergy entries are catalogue ingredient ids or free text ("Lignocaine",
 punctuation, it contains as whole words the product's id or name, or the
 id, name or a synonym of any of its ingredients. Synonyms are catalogue data
 (``ingredients.toml``), so "lignocaine" finds lidocaine only because the
-catalogue says so.
+catalogue says so. Medicines named with a slip ("lignocane") or by another
+member of their class (an NSAID, an amide local anaesthetic) are matched
+through ``drugs.toml`` by :func:`mesodesk.rules.medicines.cross_reactive_allergy`.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from mesodesk.catalogue.model import Catalogue, Product
+from mesodesk.rules.lexicon import contains, normalise
 
-_NON_WORD = re.compile(r"[^\w]+")
-
-
-def normalise(text: str) -> str:
-    """Lower case, accents folded, punctuation and hyphens turned to single spaces."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", folded.replace("_", " ")).strip()
-
-
-def _contains(entry: str, term: str) -> bool:
-    return bool(term) and f" {term} " in f" {entry} "
+__all__ = ["match", "normalise"]
 
 
 def match(entry: str, product_id: str, product: Product, catalogue: Catalogue) -> str | None:
@@ -45,3 +34,7 @@ def match(entry: str, product_id: str, product: Product, catalogue: Catalogue) -
     if _contains(text, normalise(product_id)) or _contains(text, normalise(product.name)):
         return product.name
     return None
+
+
+def _contains(entry: str, term: str) -> bool:
+    return contains(entry, term, fuzzy=False)

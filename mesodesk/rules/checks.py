@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from mesodesk.domain.model import age_on
-from mesodesk.rules import allergy
+from mesodesk.rules import allergy, medicines
 from mesodesk.rules.context import EPSILON, ChosenProduct, Context, Hit, names, number
 
 # Catalogue ids the microneedling rule keys on (design.md's minimum ids).
@@ -285,6 +285,15 @@ CODED_RULES: tuple[CodedRule, ...] = (
     CodedRule(("allergy-ingredient",),
               "a recorded allergy names an ingredient (or synonym) of a chosen product, "
               "the anaesthetic included", allergies),
+    CodedRule(("allergy-cross-reactive-nsaid", "allergy-cross-reactive-amide"),
+              "a recorded allergy names a medicine (any name or brand, a slip allowed) or "
+              "a class: the product's own medicine, or another member of a class whose "
+              "allergies cross-react (drug-classes.toml allergy_rule)",
+              medicines.cross_reactive_allergy),
+    CodedRule(("medicines-list-disagrees", "ssri-snri-bleeding"),
+              "the medicines list names a medicine whose screening answer is not yes "
+              "(when a yes would change the plan), or one of a class with its own "
+              "warning (drug-classes.toml medicines_rule)", medicines.medicines_list),
     CodedRule(("product-expired",), "a product expires before the treatment date", expiry),
     CodedRule(("lot-missing",), "a product has no lot number", lot),
     CodedRule(("unlicensed-product", "off-label"),

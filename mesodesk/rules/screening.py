@@ -2,8 +2,11 @@
 
 A question answered "yes" applies its ``on_yes`` effects, "unknown" (or not
 answered at all) its ``on_unknown`` effects, "no" nothing. An effect naming
-``products`` applies only when one of them is chosen; ``facial`` only when a
-facial area is treated; ``scalp`` only when the scalp is.
+``products`` applies only when one of them is chosen; ``areas`` only when one
+of those body areas is treated (the neck for thyroid questions, the abdomen
+for hernias); ``facial`` only when a facial area is treated; ``scalp`` only
+when the scalp is. Each question decides in ``screening.toml`` what an
+unanswered ("unknown") question does.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from mesodesk.rules.finding import Finding
 
 def applies(effect: Effect, ctx: Context) -> bool:
     if effect.products and not ctx.product_ids.intersection(effect.products):
+        return False
+    if effect.areas and not set(ctx.consultation.areas).intersection(effect.areas):
         return False
     if effect.facial and not ctx.facial:
         return False
