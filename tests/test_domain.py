@@ -22,9 +22,13 @@ def problems_of(data) -> list[str]:
 
 
 def test_example_round_trips_to_the_same_json(jane_data):
+    """jane.json is a /1 file: read and saved again, only its format changes."""
+    assert jane_data["format"] == "mesodesk-consultation/1"
     consultation = from_data(jane_data)
-    assert to_data(consultation) == jane_data
-    assert json.loads(dumps(consultation)) == jane_data
+    upgraded = {**jane_data, "format": "mesodesk-consultation/2"}
+    assert to_data(consultation) == upgraded
+    assert json.loads(dumps(consultation)) == upgraded
+    assert to_data(from_data(upgraded)) == upgraded
 
 
 def test_optional_fields_are_kept_only_when_given(jane_data):
@@ -88,7 +92,10 @@ def test_patient_age_uses_the_consultation_date(make_consultation):
         ({"areas": "face"}, "areas: must be a list, not text"),
         ({"clinic": None}, "clinic: must be an object, not null"),
         ({"colour": "blue"}, "colour: unknown key"),
-        ({"format": "mesodesk-consultation/2"}, "format: expected 'mesodesk-consultation/1'"),
+        ({"format": "mesodesk-consultation/3"},
+         "format: expected one of 'mesodesk-consultation/1', 'mesodesk-consultation/2', not "
+         "'mesodesk-consultation/3' (made by a newer mesodesk?)"),
+        ({"format": "consultation"}, "format: expected one of 'mesodesk-consultation/1'"),
         ({"indication": "Skin Rejuvenation"}, "indication: is not a catalogue id"),
         ({"consent": {"signatures": [{"role": "patient", "name": "J", "signed_at": "2026-13-40T10:00"}]}},
          "consent.signatures[0]"),

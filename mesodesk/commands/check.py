@@ -21,7 +21,7 @@ _LABELS = {"block": "BLOCK", "warn": "WARN", "info": "INFO"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="consultation file (mesodesk-consultation/1 JSON)")
+    parser.add_argument("file", help="consultation file (mesodesk-consultation JSON, /1 or /2)")
     parser.add_argument("--json", action="store_true", help="print findings as JSON")
 
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="consultation file (mesodesk-consultation/1 JSON)")
+    parser.add_argument("file", help="consultation file (mesodesk-consultation JSON, /1 or /2)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.pdf",
                         help="where to write the pack")
     parser.add_argument("--paper", choices=("a4", "letter"), default="a4",

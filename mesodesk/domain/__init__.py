@@ -2,15 +2,17 @@
 from mesodesk, and nothing from Qt or reportlab."""
 
 from mesodesk.domain.codec import (ConsultationError, canonical_json, dumps, fingerprint, load,
-                                   loads, save, to_data, from_data)
-from mesodesk.domain.model import (FORMAT, Clinic, Consent, Consultation, Delivery, Override,
-                                   Patient, Plan, Practitioner, ProductUse, Screening, Signature,
-                                   age_on)
+                                   loads, save, to_data, from_data, upgrade)
+from mesodesk.domain.model import (FORMAT, FORMATS, AgeCheck, Clinic, Consent, Consultation,
+                                   Delivery, InjectionPoint, Override, Patient, Plan,
+                                   Practitioner, PrescriberAssessment, ProductUse, Screening,
+                                   Signature, TeachBack, Withdrawal, age_on)
 from mesodesk.domain.schema import Problem, SchemaError
 
 __all__ = [
-    "FORMAT", "Clinic", "Consent", "Consultation", "ConsultationError", "Delivery", "Override",
-    "Patient", "Plan", "Practitioner", "Problem", "ProductUse", "SchemaError", "Screening",
-    "Signature", "age_on", "canonical_json", "dumps", "fingerprint", "from_data", "load", "loads",
-    "save", "to_data",
+    "FORMAT", "FORMATS", "AgeCheck", "Clinic", "Consent", "Consultation", "ConsultationError",
+    "Delivery", "InjectionPoint", "Override", "Patient", "Plan", "Practitioner",
+    "PrescriberAssessment", "Problem", "ProductUse", "SchemaError", "Screening", "Signature",
+    "TeachBack", "Withdrawal", "age_on", "canonical_json", "dumps", "fingerprint", "from_data",
+    "load", "loads", "save", "to_data", "upgrade",
 ]

@@ -1,4 +1,10 @@
-"""Reading and writing consultation files (``mesodesk-consultation/1``)."""
+"""Reading and writing consultation files.
+
+The program writes ``mesodesk-consultation/2`` and reads every earlier format:
+a small reader per older version (:data:`UPGRADES`) checks the document holds
+only what its own format allowed and upgrades it in memory, one version at a
+time, to the current one.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mesodesk.domain.files import atomic_write
-from mesodesk.domain.model import FORMAT, Consultation
+from mesodesk.domain.model import FORMAT, FORMAT_1, FORMATS, Consultation
 from mesodesk.domain.schema import Problem, SchemaError, build, join, unbuild
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -96,11 +102,63 @@ def _unencodable(value: Any, path: str = "") -> str | None:
 
 
 
+# Keys ``/2`` added, by where they sit; a ``/1`` document holding one is refused
+# (it was not written by a ``/1`` program), so each format stays what it was.
+_NEW_IN_2: dict[str, tuple[str, ...]] = {
+    "patient": ("weight_kg", "age_check"),
+    "practitioner": ("independent_prescriber",),
+    "products[]": ("name", "risk_text", "concentration_mg_ml", "points"),
+    "plan": ("rationale",),
+    "consent": ("information_given_at", "teach_back", "prescriber_assessment", "withdrawn"),
+}
+
+
+def _read_1(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """``/1`` -> ``/2``: the same document, every new key "not recorded"."""
+    problems: list[Problem] = []
+    for where, keys in _NEW_IN_2.items():
+        if where.endswith("[]"):
+            items = data.get(where[:-2])
+            holders = ([(join(where[:-2], i), v) for i, v in enumerate(items)]
+                       if isinstance(items, list) else [])
+        else:
+            holders = [(where, data.get(where))]
+        for path, holder in holders:
+            if isinstance(holder, dict):
+                problems += [Problem(join(path, key), f"unknown key in {FORMAT_1} "
+                                     "(it was added in mesodesk-consultation/2)")
+                             for key in keys if key in holder]
+    return {**data, "format": "mesodesk-consultation/2"}, problems
+
+
+#: format -> its reader, which returns the document in the next format.
+UPGRADES = {FORMAT_1: _read_1}
+
+
+def upgrade(data: Any) -> Any:
+    """``data`` in the current format (a new dict; ``data`` is not changed).
+    Raises ConsultationError for a format this program does not know, or a
+    document holding keys its own format did not have."""
+    if not isinstance(data, dict) or "format" not in data:
+        return data  # the schema names what is missing
+    found = data["format"]
+    if found not in FORMATS:
+        known = ", ".join(repr(f) for f in FORMATS)
+        newer = isinstance(found, str) and found.startswith("mesodesk-consultation/")
+        raise ConsultationError([Problem("format", (
+            f"expected one of {known}, not {found!r}"
+            + (" (made by a newer mesodesk?)" if newer else "")))])
+    while data["format"] in UPGRADES:
+        data, problems = UPGRADES[data["format"]](data)
+        if problems:
+            raise ConsultationError(problems)
+    return data
+
+
 def from_data(data: Any) -> Consultation:
-    """Build a Consultation from parsed JSON data, or raise ConsultationError."""
-    if isinstance(data, dict) and "format" in data and data["format"] != FORMAT:
-        raise ConsultationError(
-            [Problem("format", f"expected {FORMAT!r}, not {data['format']!r}")])
+    """Build a Consultation from parsed JSON data in any known format (upgraded
+    in memory to the current one), or raise ConsultationError."""
+    data = upgrade(data)
     try:
         return build(Consultation, data)
     except SchemaError as exc:

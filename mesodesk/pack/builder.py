@@ -103,7 +103,7 @@ def build_pack(consultation: Consultation, catalogue: Catalogue, *, paper: str =
                        f"{parts.long_date(c.date)}"),
         author=one_line(c.clinic.name),
         subject=one_line(f"{ctx.indication.name}: {ctx.area_names}"),
-        keywords=[f"{KEYWORD_PREFIX}{fp}", "mesodesk-consultation/1", "mesotherapy",
+        keywords=[f"{KEYWORD_PREFIX}{fp}", c.format, "mesotherapy",
                   "consent"],
         creator=creator(catalogue),
         producer=f"mesodesk {__version__}",
