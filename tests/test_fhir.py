@@ -363,3 +363,82 @@ def test_command_bad_input_is_one_sentence_and_exit_2(case, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("mesodesk: ") and err.count("\n") == 1
     assert "Traceback" not in err
+
+
+# -- format /2 -----------------------------------------------------------------------
+
+V2 = DATA / "formats" / "v2.json"
+
+
+def extension(resource: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    from mesodesk.fhir.bundle import extension_url
+
+    return [e for e in resource.get("extension", []) if e["url"] == extension_url(name)]
+
+
+def parts(ext: dict[str, Any]) -> dict[str, Any]:
+    return {p["url"]: next(v for k, v in p.items() if k.startswith("value"))
+            for p in ext["extension"]}
+
+
+def test_format_2_facts_are_in_the_bundle(catalogue):
+    c = load(V2)
+    bundle = build_bundle(c, catalogue)
+    check_bundle(bundle)
+    consent = one(bundle, "Consent")
+    # withdrawn: inactive, the permission ends when it was withdrawn, and why
+    assert consent["status"] == "inactive"
+    assert consent["provision"]["period"]["end"] == "2026-11-26T09:00:00+00:00"
+    assert parts(extension(consent, "withdrawn")[0]) == {
+        "at": "2026-11-26T09:00:00+00:00", "reason": "Changed her mind."}
+    assert parts(extension(consent, "age-check")[0]) == {
+        "method": "passport", "checkedBy": "Dr Ana Silva",
+        "checkedAt": "2026-11-25T09:55:00+00:00"}
+    [given] = extension(consent, "information-given-at")
+    assert given["valueDateTime"] == "2026-11-18T10:00:00+00:00"
+    assessment = parts(extension(consent, "prescriber-assessment")[0])
+    assert assessment["inPerson"] is True
+    assert assessment["assessedAt"] == "2026-11-18T15:00:00+00:00"
+    prescriber = resolve(bundle, assessment["prescriber"])
+    assert prescriber["resourceType"] == "Practitioner"
+    assert prescriber["name"] == [{"text": "Nurse Beth Jones"}]
+    assert prescriber["identifier"][0]["value"] == "NMC 12A3456E"
+    [teach_back] = extension(consent, "teach-back")
+    assert parts(teach_back)["understood"] is True
+    # the treating practitioner is an independent prescriber
+    practitioner = resolve(bundle, consent["provision"]["actor"][0]["reference"])
+    assert "independent-prescriber" in json.dumps(practitioner["qualification"])
+    # weight as a vital sign
+    weight = one(bundle, "Observation")
+    assert weight["valueQuantity"]["value"] == 68.0 and weight["valueQuantity"]["code"] == "kg"
+    assert weight["code"]["coding"][0]["code"] == "29463-7"
+    # products: strength, a product outside the catalogue by its name, injection points
+    medications = resources(bundle, "Medication")
+    strength = medications[0]["ingredient"][0]["strength"]
+    assert strength["numerator"]["value"] == 10.0 and strength["denominator"]["code"] == "mL"
+    assert medications[1]["code"] == {"text": "Example serum X"}
+    assert medications[1]["batch"]["lotNumber"] == "EX123"
+    first = resources(bundle, "MedicationAdministration")[0]
+    points = [parts(p) for p in extension(first, "injection-point")]
+    assert [(p["view"], p["x"], p["y"]) for p in points] == [("face-front", 0.42, 0.61),
+                                                            ("face-left", 0.3, 0.5)]
+    assert "depth" in points[0] and "depth" not in points[1]
+    notes = " ".join(n["text"] for n in one(bundle, "Procedure")["note"])
+    assert "patient chose to proceed" in notes
+
+
+def test_a_withdrawal_without_a_reason_leaves_no_empty_extension(catalogue):
+    data = json.loads(V2.read_text(encoding="utf-8"))
+    data["consent"]["withdrawn"] = {"at": "2026-11-26T09:00:00+00:00"}
+    bundle = build_bundle(from_data(data), catalogue)
+    check_bundle(bundle)
+    assert parts(extension(one(bundle, "Consent"), "withdrawn")[0]) == {
+        "at": "2026-11-26T09:00:00+00:00"}
+
+
+def test_a_format_1_file_exports_as_it_did(catalogue):
+    bundle = build_bundle(load(DATA / "formats" / "v1.json"), catalogue)
+    check_bundle(bundle)
+    consent = one(bundle, "Consent")
+    assert not extension(consent, "withdrawn") and not extension(consent, "age-check")
+    assert not resources(bundle, "Observation")
