@@ -4,7 +4,10 @@
     mesodesk FILE                     open a consultation file in the window
     mesodesk check FILE [--json]      print findings; exit 0 ok, 1 blocked, 2 invalid input
     mesodesk export FILE -o OUT.pdf   build the pack; exit 1 if blocked, 2 invalid input
-    mesodesk verify PACK.pdf          exit 0 if the pack is unaltered, 1 if not, 2 if no pack
+    mesodesk verify PACK.pdf          exit 0 proved unaltered, 1 altered, 2 no pack, 3 cannot prove
+
+Any other first argument must be an existing file, else it is an error (exit 2,
+naming the commands): a mistyped or newer command never opens the window.
 
 Each command lives in ``mesodesk/commands/<name>.py`` with ``add_arguments``
 and ``run``; it is imported only when used, so ``mesodesk check`` never loads
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 COMMANDS = {
@@ -30,7 +34,8 @@ COMMANDS = {
 }
 MODULES = {"import": "import_"}  # a command whose module name is not the command's
 
-EXIT_OK, EXIT_BLOCKED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+# An internal error is 70 (sysexits' EX_SOFTWARE): 3 means "cannot prove" to verify.
+EXIT_OK, EXIT_BLOCKED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 70
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
             args, qt_args = window.parse_known_args(argv)
         except SystemExit as exc:
             return int(exc.code or 0)
+        if args.file is not None and not _is_file(args.file):
+            known = ", ".join(COMMANDS)
+            print(f"mesodesk: {args.file!r} is neither a command nor an existing file; "
+                  f"the commands are: {known} (see 'mesodesk --help')", file=sys.stderr)
+            return EXIT_INVALID
         from mesodesk.ui.app import run_app
 
         return int(run_app(args.file, qt_args))
@@ -88,6 +98,13 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         print(f"mesodesk: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _is_file(name: str) -> bool:
+    try:
+        return os.path.isfile(name)
+    except (OSError, ValueError):  # a null byte, a name too long
+        return False
 
 
 if __name__ == "__main__":

@@ -121,12 +121,22 @@ def test_verify_fails_when_page_text_changes(pdf, tmp_path, capsys):
 
 
 def test_verify_fails_when_any_raw_byte_of_the_file_changes(pdf, catalogue):
-    """A change anywhere (here: one byte of the author in the metadata) is caught."""
+    """A change anywhere (here: one byte of the author in the metadata) breaks the seal."""
     i = pdf.index(b"/Author (Riverside")
     tampered = pdf[:i + 9] + b"Q" + pdf[i + 10:]
     assert len(tampered) == len(pdf) and tampered != pdf
     result = verify_pack(tampered, catalogue)
-    assert not result.ok
+    assert result.code == 1
+    assert "the seal is broken" in result.problems[0]
+
+
+def test_an_unsealed_pack_changed_in_place_is_named_by_the_rebuild(consultation, catalogue):
+    """Without a seal, this version's rebuild names what differs."""
+    unsealed = build_pack(consultation, catalogue, sealed=False)
+    i = unsealed.index(b"/Author (Riverside")
+    tampered = unsealed[:i + 9] + b"Q" + unsealed[i + 10:]
+    result = verify_pack(tampered, catalogue)
+    assert result.code == 1
     assert "bytes differ" in result.problems[0]
 
 
@@ -167,16 +177,19 @@ def test_embedded_file_is_named_consultation_json(pdf):
     assert list(reader.attachments) == [ATTACHMENT]
 
 
-def test_verify_names_a_changed_catalogue_rather_than_blaming_the_pack(pdf, catalogue):
-    """A pack made with another catalogue version fails, and says why."""
+def test_verify_names_a_changed_catalogue_rather_than_blaming_the_pack(consultation,
+                                                                      catalogue):
+    """An unsealed pack made with another catalogue cannot be proved by a rebuild,
+    and the answer says so (3) rather than calling it altered (1)."""
     import dataclasses
 
+    unsealed = build_pack(consultation, catalogue, sealed=False)
     texts = dataclasses.replace(catalogue.texts, results_vary=dataclasses.replace(
         catalogue.texts.results_vary, text="Results differ between people."))
     newer = dataclasses.replace(catalogue, texts=texts)
-    result = verify_pack(pdf, newer)
-    assert not result.ok
-    assert "catalogue or program changed" in result.problems[0]
+    result = verify_pack(unsealed, newer)
+    assert result.code == 3 and not result.ok
+    assert "does not rebuild it byte for byte" in result.sentence
 
 
 def test_build_refuses_ids_the_catalogue_does_not_know(consultation, catalogue):

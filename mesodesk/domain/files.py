@@ -1,4 +1,5 @@
-"""Atomic file writing: a temporary file in the same folder, fsync, rename."""
+"""Atomic file writing (a temporary file in the same folder, fsync, rename) and
+the data folder."""
 
 from __future__ import annotations
 
@@ -42,3 +43,14 @@ def fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def data_dir() -> Path:
+    """Where this installation keeps its data: ``MESODESK_DATA_DIR`` if set, else
+    the platform's user data folder (``~/.local/share/mesodesk`` on Linux)."""
+    env = os.environ.get("MESODESK_DATA_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("mesodesk", appauthor=False))

@@ -1,8 +1,9 @@
 """The PDF consent and information pack. The only package importing reportlab.
 
-    build_pack(consultation, catalogue, *, paper="a4") -> bytes
+    build_pack(consultation, catalogue, *, paper="a4", sealed=True) -> bytes
     read_embedded(pdf_bytes) -> bytes | None
-    verify_pack(pdf_bytes, catalogue) -> VerifyResult
+    verify_pack(pdf_bytes, catalogue, *, trusted=None, records=None) -> VerifyResult
+    seal.export_certificate(path, clinic="") / seal.certificate_pem()
 
 reportlab and pypdf load on first use of these names, so importing
 ``mesodesk.pack`` (or its :mod:`~mesodesk.pack.text` escaper) stays cheap.

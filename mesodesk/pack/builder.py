@@ -17,6 +17,7 @@ from mesodesk.pack.document import Running, render
 from mesodesk.pack.embed import attach
 from mesodesk.pack.flow import PackError
 from mesodesk.pack.fonts import missing_glyphs
+from mesodesk.pack.seal import seal_pack
 from mesodesk.pack.styles import PAPERS, geometry
 from mesodesk.pack.text import clean, one_line
 from mesodesk.rules import evaluate, sort_findings
@@ -77,10 +78,13 @@ def creator(catalogue: Catalogue) -> str:
     return f"mesodesk {__version__} (catalogue {catalogue_digest(catalogue)})"
 
 
-def build_pack(consultation: Consultation, catalogue: Catalogue, *, paper: str = "a4") -> bytes:
-    """The complete pack as PDF bytes. Pure: the same consultation, catalogue
-    and paper always give the same bytes. Raises PackError (one sentence) when
-    the consultation holds something unprintable, such as a damaged signature."""
+def build_pack(consultation: Consultation, catalogue: Catalogue, *, paper: str = "a4",
+               sealed: bool = True) -> bytes:
+    """The complete pack as PDF bytes, sealed with this installation's key
+    (:mod:`mesodesk.pack.seal`) unless ``sealed`` is false. Pure: the same
+    consultation, catalogue, paper and key always give the same bytes. Raises
+    PackError (one sentence) when the consultation holds something unprintable,
+    such as a damaged signature, or the seal key cannot be used."""
     if paper not in PAPERS:
         raise ValueError(f"unknown paper {paper!r} (use {' or '.join(PAPERS)})")
     problems = check_references(consultation, catalogue)
@@ -110,4 +114,5 @@ def build_pack(consultation: Consultation, catalogue: Catalogue, *, paper: str =
         lang="en",  # the catalogue, and so every word printed, is English
     )
     log.debug("built a pack of %d bytes", len(pdf))
-    return attach(pdf, canonical_json(consultation))
+    pdf = attach(pdf, canonical_json(consultation))
+    return seal_pack(pdf, consultation) if sealed else pdf
