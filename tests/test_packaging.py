@@ -35,6 +35,10 @@ def test_wheel_carries_the_catalogue_and_fonts(wheel):
         assert f"mesodesk/_resources/catalogue/{toml.name}" in names
     assert "mesodesk/_resources/fonts/DejaVuSans.ttf" in names
     assert "mesodesk/_resources/fonts/LICENSE-DejaVu.txt" in names
+    charts = sorted((ROOT / "resources" / "charts").glob("*.svg"))
+    assert len(charts) == 6
+    for svg in charts:
+        assert f"mesodesk/_resources/charts/{svg.name}" in names
 
 
 def test_unpacked_wheel_loads_its_own_catalogue_and_checks_a_file(wheel, tmp_path):
@@ -44,6 +48,8 @@ def test_unpacked_wheel_loads_its_own_catalogue_and_checks_a_file(wheel, tmp_pat
             "from mesodesk.catalogue import default_catalogue\n"
             "assert default_catalogue().products['deoxycholic-acid'].max_injections_per_session"
             " == 50\n"
+            "from mesodesk.catalogue.charts import area_at\n"
+            "assert area_at('body-front', 0.5, 0.38) == 'abdomen'\n"
             "print(mesodesk.__file__); print(r.resources_dir())\n"
             "from mesodesk.cli import main\n"
             f"raise SystemExit(main(['check', {str(ROOT / 'tests/data/jane.json')!r}]))\n")
