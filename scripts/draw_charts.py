@@ -303,9 +303,11 @@ def face_left() -> Chart:
     c.region("scalp", [(0, 0), (200, 0), (200, 145)] + list(reversed(hairline)) + [(40, 38)])
     # the hairline down to the sideburn (its sixth control point), then the jaw
     c.region("face", hairline[:31] + [(113, 114)] + list(reversed(jaw)) + [(30, 169), (30, 30)])
-    c.region("submental", jaw + [(116, 150), (96, 178), (60, 178), (50, 172)])
+    # under the chin: below the front two thirds of the jaw, above the hyoid
+    c.region("submental", jaw[:14] + [(101, 170), (96, 178), (60, 178), (50, 172)])
     c.region("neck", [(113, 114), (122, 126), (140, 138), (156, 146), (175, 190)]
-             + list(reversed(neck_low)) + [(80, 228), (60, 178), (96, 178), (116, 150)])
+             + list(reversed(neck_low)) + [(80, 228), (60, 178), (96, 178), (101, 170)]
+             + jaw[13:-1])
     c.region("shoulder", [(150, 196), (170, 205), (205, 205), (205, 245), (150, 245)])
     c.region("decollete", neck_low[:19] + [(150, 245), (60, 245), (80, 228)])
 

@@ -161,6 +161,7 @@ class Product:
     max_volume_ml_per_session: float | None = field(default=None, positive=True)
     max_injections_per_session: int | None = field(default=None, min=1)
     volume_per_injection_ml: float | None = field(default=None, positive=True)
+    min_spacing_cm: float | None = field(default=None, positive=True)  # between injection points
     min_interval_weeks: float | None = field(default=None, min=0)
     max_sessions: int | None = field(default=None, min=1)
     limits_source: tuple[str, ...] = field(default=(), ref="sources")

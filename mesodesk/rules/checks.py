@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from mesodesk.domain.model import age_on
-from mesodesk.rules import allergy, medicines
+from mesodesk.rules import allergy, medicines, points
 from mesodesk.rules.context import EPSILON, ChosenProduct, Context, Hit, names, number
 
 # Catalogue ids the microneedling rule keys on (design.md's minimum ids).
@@ -142,7 +142,7 @@ def label_volume(ctx: Context) -> Iterator[Hit]:
         cap = first.product.max_volume_ml_per_session
         if cap is None:
             continue
-        total = sum(c.use.volume_ml for c in _entries(ctx, first.use.id))
+        total = sum(points.session_volume(c.use) for c in _entries(ctx, first.use.id))
         if total > cap + EPSILON:
             yield Hit("label-max-volume", f"{first.path}.volume_ml",
                       {"product": first.product.name, "volume": number(total), "max": number(cap)},
@@ -159,8 +159,8 @@ def label_injections(ctx: Context) -> Iterator[Hit]:
             continue
         count, derived, missing = 0, [], []
         for c in _entries(ctx, first.use.id):
-            if c.use.injections is not None:
-                count += c.use.injections
+            if points.injection_count(c.use) is not None:   # the map's points where there are any
+                count += points.injection_count(c.use) or 0
             elif p.volume_per_injection_ml:
                 count += math.ceil(c.use.volume_ml / p.volume_per_injection_ml - EPSILON)
                 derived.append(c)
@@ -317,4 +317,6 @@ CODED_RULES: tuple[CodedRule, ...] = (
     CodedRule(("too-shallow-for-subcutaneous-product",),
               "a product for the fat layer planned shallower than min_depth_mm",
               shallow_subcutaneous),
+    CodedRule(points.RULE_IDS, "injection-map points off the plan's areas, not adding up to "
+              "the product's volume, or closer than the label's spacing", points.check),
 )
