@@ -50,6 +50,11 @@ class Shape:
     points: tuple[Point, ...]
     closed: bool
 
+    @functools.cached_property
+    def box(self) -> tuple[float, float, float, float]:
+        """min x, min y, max x, max y."""
+        return _box(self.points)
+
 
 @dataclass(frozen=True)
 class Region:

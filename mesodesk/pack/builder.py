@@ -46,7 +46,7 @@ def catalogue_digest(catalogue: Catalogue) -> str:
 # Consultation fields that hold ids, codes or data rather than text to print.
 _NOT_PRINTED_AS_TYPED = {"format", "language", "indication", "technique", "device", "id",
                          "rule", "acknowledged", "areas", "answers", "signed_at",
-                         "image_png_base64", "strokes"}
+                         "image_png_base64", "strokes", "view"}
 
 
 def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -18,7 +18,7 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepInFrame, KeepTogeth
 
 from mesodesk.catalogue.model import Catalogue, Indication, Product
 from mesodesk.domain.model import Consultation, Signature
-from mesodesk.pack import selection as sel
+from mesodesk.pack import chart, selection as sel
 from mesodesk.pack.document import PageOf, PartHeading
 from mesodesk.pack.flow import (BidiParagraph, Box, Citations, Line, bullet, gap, labelled, para, png_image,
                                 table, table_style)
@@ -494,6 +494,7 @@ def record(ctx: PackContext) -> list[Flowable]:
         out.append(para("Notes for the practitioner", "Subheading"))
         out += [labelled(name, note) for name, note in notes]
 
+    out += chart.record_map(ctx)  # the injection map, when the products have points
     out += heading("Plan")
     sessions, weeks = c.plan.sessions, c.plan.interval_weeks
     out.append(labelled("Sessions", f"{sessions}, about {sel.number(weeks)} week"
@@ -539,5 +540,6 @@ def aftercare(ctx: PackContext) -> list[Flowable]:
         for _, item in after:
             prefix = "<i>Practice advice:</i> " if item.basis == "practice-advice" else ""
             card.append(bullet(item.text.text, prefix=prefix, style="CardBullet"))
+    card = chart.with_card_map(ctx, card)  # where the injections went, if there is room
     return [PageBreak(), KeepInFrame(w, ctx.geometry.frame_height, card, mode="shrink",
                                      name="aftercare-card")]

@@ -64,8 +64,23 @@ def chart_for(view: str) -> Chart | None:
         return None
 
 
+# The last consultation's points: the rules and both parts of the pack ask for
+# the same consultation's points in one build (records are immutable).
+_LAST: tuple[Consultation | None, tuple[MapPoint, ...]] = (None, ())
+
+
 def map_points(consultation: Consultation) -> tuple[MapPoint, ...]:
     """Every point of the consultation, numbered from 1 in file order."""
+    global _LAST
+    last, points = _LAST
+    if last is consultation:
+        return points
+    points = _map_points(consultation)
+    _LAST = (consultation, points)
+    return points
+
+
+def _map_points(consultation: Consultation) -> tuple[MapPoint, ...]:
     out: list[MapPoint] = []
     depth = consultation.delivery.depth_mm
     for i, use in enumerate(consultation.products):
