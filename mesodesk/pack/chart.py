@@ -294,6 +294,14 @@ class Swatch(Flowable):
                      self.style)
 
 
+def product_name(use, catalogue) -> str:
+    """The catalogue's name, or the name written for a product outside it."""
+    product = catalogue.products.get(use.id)
+    if product is not None:
+        return product.name
+    return getattr(use, "name", "") or use.id
+
+
 def _styles(points: Sequence[MapPoint]) -> dict[str, Style]:
     """A colour and shape per product id, in order of first appearance."""
     out: dict[str, Style] = {}
@@ -388,7 +396,7 @@ def legend_rows(ctx: PackContext, points: Sequence[MapPoint]) -> list[list[str]]
         if p.product_index != entry:
             entry = p.product_index
             use = c.products[entry]
-            rows.append([_lines(f"{cat.products[use.id].name}, lot "
+            rows.append([_lines(f"{product_name(use, cat)}, lot "
                                 f"{use.lot.strip() or 'not recorded'}", ctx.width - 10, BOLD)])
         run.append(p)
     flush()
@@ -447,7 +455,7 @@ def record_map(ctx: PackContext) -> list[Flowable]:
         total = sum(p.volume_ml for p in points if p.product_id == product_id)
         lots = ", ".join(dict.fromkeys(u.lot.strip() or "not recorded" for _, u in entries))
         key_rows.append([Swatch(style),
-                         para(f"{cat.products[product_id].name} (lot {lots}): {count} "
+                         para(f"{product_name(entries[0][1], cat)} (lot {lots}): {count} "
                               f"injection{'s' if count != 1 else ''}, "
                               f"{number(total)} mL in total", "Cell")])
     key = Table(key_rows, colWidths=[8 * mm, w - 8 * mm], hAlign="LEFT")
