@@ -266,3 +266,27 @@ def test_two_hundred_points_are_checked_quickly(run):
     assert "points-too-close" not in rules(findings)         # 1 cm grid
     assert elapsed < 0.5, elapsed                            # typically ~20 ms
     assert math.isclose(sum(p["volume_ml"] for p in pts), 10.0)
+
+
+# --- a point's own depth -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth, expected", [
+    (6.0, set()),
+    (4.0, set()),                                          # the subcutaneous minimum itself
+    # deoxycholic acid in the dermis: too shallow for it, and for the technique
+    (3.9, {"too-shallow-for-subcutaneous-product", "depth-outside-technique"}),
+    (13.0, set()),                                         # the needle's length
+    (13.5, {"needle-too-short", "depth-outside-technique"}),
+])
+def test_a_points_own_depth_is_checked_like_the_delivery_depth(run, depth, expected):
+    pts = points(grid("face-left", "submental", 1.0, 2))
+    pts[1]["depth_mm"] = depth
+    findings = run(dca(pts, volume_ml=0.4))
+    depth_rules = {"too-shallow-for-subcutaneous-product", "depth-outside-technique",
+                   "needle-too-short"}
+    assert rules(findings) & depth_rules == expected
+    for rule in expected:
+        f = only(findings, rule)
+        assert f.path == "products[0].points[1].depth_mm"
+        assert f"{depth:g} mm" in f.message

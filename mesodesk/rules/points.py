@@ -11,7 +11,10 @@ from the chart it was placed on (:mod:`mesodesk.catalogue.charts`).
   other than its ``volume_ml`` (beyond ``tolerance_ml``);
 - ``points-too-close``: two points of one product on one chart are closer than
   the product's label spacing (``min_spacing_cm``, less ``tolerance_cm``);
-  distances use each chart's approximate scale.
+  distances use each chart's approximate scale;
+- a point with its own ``depth_mm`` gets the checks the delivery depth gets
+  (``needle-too-short``, ``depth-outside-technique``,
+  ``too-shallow-for-subcutaneous-product``), worded the same.
 
 The injection count and the session volume that the label caps in
 :mod:`mesodesk.rules.checks` check come from :func:`injection_count` and
@@ -31,7 +34,10 @@ from mesodesk.rules.context import EPSILON, Context, Hit, names, number
 
 log = logging.getLogger(__name__)
 
-RULE_IDS = ("point-outside-plan-areas", "points-volume-mismatch", "points-too-close")
+RULE_IDS = ("point-outside-plan-areas", "points-volume-mismatch", "points-too-close",
+            # a point's own depth, checked as the delivery depth is in checks.py
+            "needle-too-short", "depth-outside-technique",
+            "too-shallow-for-subcutaneous-product")
 
 
 @dataclass(frozen=True)
@@ -207,6 +213,41 @@ def close_pairs(points: Sequence[MapPoint], chart: Chart,
     return out
 
 
+def point_depths(ctx: Context, points: Sequence[MapPoint]) -> Iterator[Hit]:
+    """Points given their own depth get the delivery depth's checks: one hit
+    per product entry and rule, at the first point that breaks it (points
+    without a depth take the delivery depth, which checks.py checks)."""
+    d = ctx.consultation.delivery
+    technique = ctx.technique
+    minimum = ctx.param("too-shallow-for-subcutaneous-product", "min_depth_mm", 4.0)
+    for chosen in ctx.chosen:
+        own = [p for p in points if p.product_index == chosen.index
+               and chosen.use.points[p.point_index].depth_mm is not None]
+        if not own:
+            continue
+        deep = [p for p in own if d.needle_length_mm < p.depth_mm - EPSILON]
+        if deep:
+            yield Hit("needle-too-short", f"{deep[0].path}.depth_mm",
+                      {"length": number(d.needle_length_mm),
+                       "depth": number(max(p.depth_mm for p in deep))})
+        if technique is not None:
+            outside = [p for p in own if p.depth_mm < technique.depth_min_mm - EPSILON
+                       or p.depth_mm > technique.depth_max_mm + EPSILON]
+            if outside:
+                yield Hit("depth-outside-technique", f"{outside[0].path}.depth_mm",
+                          {"depth": number(outside[0].depth_mm),
+                           "min": number(technique.depth_min_mm),
+                           "max": number(technique.depth_max_mm), "technique": technique.name},
+                          technique.depth_source)
+        if chosen.product.route == "subcutaneous":
+            shallow = [p for p in own if p.depth_mm < minimum - EPSILON]
+            if shallow:
+                yield Hit("too-shallow-for-subcutaneous-product", f"{shallow[0].path}.depth_mm",
+                          {"product": chosen.product.name,
+                           "depth": number(min(p.depth_mm for p in shallow)),
+                           "min_depth": number(minimum)})
+
+
 def check(ctx: Context) -> Iterator[Hit]:
     """The injection-map rules (registered in ``checks.CODED_RULES``)."""
     if not any(use.points for use in ctx.consultation.products):
@@ -215,3 +256,4 @@ def check(ctx: Context) -> Iterator[Hit]:
     yield from outside_areas(ctx, points)
     yield from volume_mismatch(ctx)
     yield from too_close(ctx, points)
+    yield from point_depths(ctx, points)
