@@ -25,6 +25,7 @@ from _common import DATA, median
 def two_lots(data: dict, points: list[tuple[float, float]]) -> dict:
     """The consultation as two lots of its product, each with half the points."""
     out = json.loads(json.dumps(data))
+    out["format"] = "mesodesk-consultation/2"
     half = len(points) // 2
     first = dict(out["products"][0])
     second = {**first, "lot": first["lot"] + "B"}

@@ -20,11 +20,11 @@ def _dca(**use) -> dict:
 
 
 def test_the_next_session_gets_the_last_sessions_points(jane_data):
-    last = from_data(merge(jane_data, {"products": [
+    last = from_data(merge(jane_data, {"format": "mesodesk-consultation/2", "products": [
         _dca(points=[_point(0.40), _point(0.44, depth_mm=7.0)]),
         _dca(lot="KY2", volume_ml=0.2, points=[_point(0.48)]),
         {"id": "lidocaine", "lot": "L1", "expiry": "2027-01-31", "volume_ml": 0.1}]}))
-    new = from_data(merge(jane_data, {"products": [
+    new = from_data(merge(jane_data, {"format": "mesodesk-consultation/2", "products": [
         _dca(lot="KY9", expiry="2027-08-31", volume_ml=1.0),
         {"id": "hyaluronic-acid-non-crosslinked", "lot": "H", "expiry": "2027-01-31",
          "volume_ml": 1.0}]}))
@@ -40,7 +40,7 @@ def test_the_next_session_gets_the_last_sessions_points(jane_data):
 
 
 def test_volume_can_follow_the_points(jane_data):
-    last = from_data(merge(jane_data, {"products": [_dca(points=[_point(0.4), _point(0.44)])]}))
+    last = from_data(merge(jane_data, {"format": "mesodesk-consultation/2", "products": [_dca(points=[_point(0.4), _point(0.44)])]}))
     (dca,) = carry_map(last, (dataclasses.replace(last.products[0], points=(), volume_ml=3.0),),
                        volume_follows_points=True)
     assert dca.volume_ml == 0.4 and len(dca.points) == 2
@@ -50,8 +50,8 @@ def test_volume_can_follow_the_points(jane_data):
 
 
 def test_entries_with_their_own_points_and_later_lots_are_left_alone(jane_data):
-    last = from_data(merge(jane_data, {"products": [_dca(points=[_point(0.4)])]}))
-    own = from_data(merge(jane_data, {"products": [_dca(points=[_point(0.5)]),
+    last = from_data(merge(jane_data, {"format": "mesodesk-consultation/2", "products": [_dca(points=[_point(0.4)])]}))
+    own = from_data(merge(jane_data, {"format": "mesodesk-consultation/2", "products": [_dca(points=[_point(0.5)]),
                                                    _dca(lot="KY2")]})).products
     first, second = carry_map(last, own)
     assert [p.x for p in first.points] == [0.5]
@@ -60,7 +60,7 @@ def test_entries_with_their_own_points_and_later_lots_are_left_alone(jane_data):
 
 def test_a_carried_map_is_checked_like_any_other(jane_data, catalogue):
     """The rules see carried points: a volume that no longer matches warns."""
-    last = from_data(merge(jane_data, {"indication": "submental-fat", "areas": ["submental"],
+    last = from_data(merge(jane_data, {"format": "mesodesk-consultation/2", "indication": "submental-fat", "areas": ["submental"],
                                        "products": [_dca(points=[_point(0.4), _point(0.47)])]}))
     new = dataclasses.replace(last.products[0], points=(), volume_ml=2.0)
     c = last.replace(products=carry_map(last, (new,)))

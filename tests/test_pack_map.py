@@ -146,6 +146,7 @@ def test_moving_one_point_changes_the_pack(dca_map, catalogue):
 
 def test_runs_split_where_volume_or_depth_changes(catalogue):
     data = json.loads((DATA / "pack_pcdc_abdomen.json").read_text(encoding="utf-8"))
+    data["format"] = "mesodesk-consultation/2"
     pts = abdomen_points(6, 0.1)
     pts[2]["depth_mm"] = 6.0
     pts[3]["volume_ml"] = 0.2
@@ -161,6 +162,7 @@ def test_runs_split_where_volume_or_depth_changes(catalogue):
 
 def test_two_products_have_their_own_markers_and_legend_rows(catalogue):
     data = json.loads((DATA / "pack_pcdc_abdomen.json").read_text(encoding="utf-8"))
+    data["format"] = "mesodesk-consultation/2"
     pts = abdomen_points(8, 0.1)
     data["products"][0]["points"] = pts[:5]
     data["products"][0]["volume_ml"] = 0.5
@@ -176,6 +178,7 @@ def test_two_products_have_their_own_markers_and_legend_rows(catalogue):
 
 def test_two_hundred_points_fit_and_stay_deterministic(catalogue):
     data = json.loads((DATA / "pack_pcdc_abdomen.json").read_text(encoding="utf-8"))
+    data["format"] = "mesodesk-consultation/2"
     data["products"][0]["points"] = abdomen_points(200)
     data["products"][0]["volume_ml"] = 10.0
     c = from_data(data)

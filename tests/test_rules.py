@@ -570,8 +570,8 @@ COVERAGE_SCENARIOS = [
      "products": [product("hyaluronic-acid-non-crosslinked"), product("lidocaine")]},
     {"indication": "musculoskeletal-pain", "areas": ["lower-back"],
      "screening": {"allergies": ["aspirin - wheeze"]}, "products": [product("ketoprofen")]},
-    dca(points=[{"view": "face-left", "x": x, "y": 0.7, "volume_ml": 0.2}  # the injection map
-                for x in (0.4, 0.405, 0.6)]),
+    {**dca(points=[{"view": "face-left", "x": x, "y": 0.7, "volume_ml": 0.2}  # injection map
+                   for x in (0.4, 0.405, 0.6)]), "format": "mesodesk-consultation/2"},
 ]
 
 

@@ -28,7 +28,8 @@ POINT_RULES = {"point-outside-plan-areas", "points-volume-mismatch", "points-too
 
 @pytest.fixture
 def run(make_consultation, catalogue):
-    answers = {"screening": {"answers": {q: "no" for q in catalogue.screening}}}
+    answers = {"format": "mesodesk-consultation/2",     # points are a /2 key
+               "screening": {"answers": {q: "no" for q in catalogue.screening}}}
 
     def _run(plan: dict, cat=None):
         consultation = make_consultation(merge(answers, plan))
@@ -228,7 +229,7 @@ def test_a_point_off_every_area_warns(run):
 
 def test_points_are_numbered_across_products_with_their_depth_and_area(make_consultation):
     c = make_consultation({
-        "delivery": {"depth_mm": 2.0},
+        "format": "mesodesk-consultation/2", "delivery": {"depth_mm": 2.0},
         "products": [
             {"id": "hyaluronic-acid-non-crosslinked", "lot": "H1", "expiry": "2027-06-30",
              "volume_ml": 0.2, "points": points([(0.4, 0.5), (0.6, 0.5)], "face-front", 0.1)},
