@@ -4,12 +4,14 @@ with every screening question answered "no", and small finders."""
 from __future__ import annotations
 
 from mesodesk.domain import from_data
+from mesodesk.domain.model import FORMAT
 from mesodesk.rules import evaluate
 from tests.conftest import load_example, merge
 
 
 def consultation_data(catalogue, *changes: dict) -> dict:
     data = load_example()
+    data["format"] = FORMAT            # the newest format: weight, strength, rationale
     data["screening"]["answers"] = {q: "no" for q in catalogue.screening}
     data["screening"]["medications"] = ""
     for change in changes:

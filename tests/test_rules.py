@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from mesodesk.catalogue import known_rules
 from mesodesk.domain import from_data
-from mesodesk.domain.model import Consent, Override
+from mesodesk.domain.model import FORMAT, Consent, Override
 from mesodesk.rules import evaluate, unresolved
 from mesodesk.rules.engine import coded_rule_ids
 
@@ -499,7 +499,8 @@ def test_relative_contraindications_name_the_specific_risk(run, question, words)
 def test_cold_sores_matter_only_for_facial_work_and_alopecia_only_for_the_scalp(run):
     body = {"indication": "cellulite", "areas": ["thighs"],
             "products": [product("vitamin-amino-acid-complex")]}
-    assert run(body, {"screening": {"answers": {"cold_sores": "yes"}}}) == []
+    assert not screening_findings(run(body, {"screening": {"answers": {"cold_sores": "yes"}}}),
+                                  "cold_sores")
     assert run({"screening": {"answers": {"alopecia_areata_history": "yes"}}}) == []
     scalp = {"indication": "hair-loss", "areas": ["scalp"],
              "products": [product("minoxidil")]}
@@ -572,6 +573,11 @@ COVERAGE_SCENARIOS = [
      "screening": {"allergies": ["aspirin - wheeze"]}, "products": [product("ketoprofen")]},
     {**dca(points=[{"view": "face-left", "x": x, "y": 0.7, "volume_ml": 0.2}  # injection map
                    for x in (0.4, 0.405, 0.6)]), "format": "mesodesk-consultation/2"},
+    {**DCA_PLAN, "screening": {"medications": "apixaban"}},
+    {"indication": "cellulite", "areas": ["thighs"],
+     "products": [product("vitamin-amino-acid-complex")]},
+    {"format": FORMAT, "products": [product("hyaluronic-acid-non-crosslinked"),
+                                    {**product("other"), "name": "Brand X booster"}]},
 ]
 
 
@@ -624,20 +630,30 @@ def consultations(draw):
     ids = lambda table: st.sampled_from(sorted(table))  # noqa: E731
     day = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
     terms = sorted({s for i in cat.ingredients.values() for s in (i.name, *i.synonyms)})
+    medicine = st.sampled_from(sorted({n for d in cat.drugs.values() for n in (d.name, *d.names)}))
+    free_text = st.one_of(medicine, st.text(max_size=20),
+                          st.lists(medicine, max_size=4).map(", ".join))
     products = st.lists(st.fixed_dictionaries(
-        {"id": ids(cat.products), "lot": st.sampled_from(["", "A1", " "]),
+        {"id": st.one_of(ids(cat.products), st.just("other")),
+         "lot": st.sampled_from(["", "A1", " "]),
          "expiry": day.map(str), "volume_ml": st.floats(0.01, 1000)},
-        optional={"injections": st.integers(1, 100000)}), min_size=1, max_size=4)
+        optional={"injections": st.integers(1, 100000),
+                  "concentration_mg_ml": st.floats(0.01, 1000),
+                  "name": free_text, "risk_text": st.text(max_size=10)}),
+        min_size=1, max_size=4)
     data = {
-        "format": "mesodesk-consultation/1",
+        "format": FORMAT,
         "date": str(draw(day)),
         "clinic": {"name": "C"}, "practitioner": {"name": "P"},
-        "patient": {"name": "N", "date_of_birth": str(draw(day))},
+        "patient": {"name": "N", "date_of_birth": str(draw(day)),
+                    **draw(st.fixed_dictionaries({}, optional={
+                        "weight_kg": st.floats(0.5, 500)}))},
         "screening": {
             "answers": draw(st.dictionaries(ids(cat.screening),
                                             st.sampled_from(["yes", "no", "unknown"]))),
-            "allergies": draw(st.lists(st.one_of(st.sampled_from(terms), st.text(max_size=20)),
+            "allergies": draw(st.lists(st.one_of(st.sampled_from(terms), free_text),
                                        max_size=3)),
+            "medications": draw(free_text),
         },
         "indication": draw(ids(cat.indications)),
         "areas": draw(st.lists(ids(cat.areas), min_size=1, max_size=4)),
@@ -647,7 +663,8 @@ def consultations(draw):
                      "depth_mm": draw(st.floats(0.1, 100))},
         "products": draw(products),
         "plan": {"sessions": draw(st.integers(1, 100)),
-                 "interval_weeks": draw(st.floats(0, 520))},
+                 "interval_weeks": draw(st.floats(0, 520)),
+                 "rationale": draw(st.sampled_from(["", "  ", "patient's choice"]))},
     }
     return from_data(data)
 

@@ -251,3 +251,17 @@ def test_every_class_has_members_and_names_are_not_shared_across_unrelated_medic
                 # a combination brand may sit under each of its medicines (EMLA)
                 assert n == "emla", (n, owner[n], key)
             owner[n] = key
+
+
+@pytest.mark.parametrize("text, question", [("Xarelto 20 mg", "anticoagulants"),
+                                            ("clopidogrel", "antiplatelets_or_nsaids")])
+def test_a_disagreement_that_hides_a_block_is_itself_a_block(catalogue, text, question):
+    from tests.rules_support import DCA_CHIN
+
+    findings = run(catalogue, DCA_CHIN, {"screening": {"medications": text}})
+    f = only(findings, "medicines-list-disagrees-blocking")
+    assert f.severity == "block" and f.overridable and "deoxycholic-acid" in f.message
+    assert "medicines-list-disagrees" not in rules(findings)
+    answered = run(catalogue, DCA_CHIN, {"screening": {"medications": text}},
+                   answers(**{question: "yes"}))
+    assert not {"medicines-list-disagrees", "medicines-list-disagrees-blocking"} & rules(answered)

@@ -12,7 +12,7 @@ from tests.rules_support import (DCA_CHIN, DUTASTERIDE_SCALP, LIDOCAINE_FACE, PC
 
 CELLULITE_THIGHS = {"indication": "cellulite", "areas": ["thighs"],
                     "products": [product("vitamin-amino-acid-complex")],
-                    "plan": {"sessions": 1}}
+                    "plan": {"sessions": 1, "rationale": "Informed choice"}}
 NECK = {"areas": ["face", "neck"]}
 FACE_ONLY = {"areas": ["face"]}
 

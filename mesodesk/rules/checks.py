@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from mesodesk.domain.model import age_on
-from mesodesk.rules import allergy, medicines, points
+from mesodesk.rules import allergy, medicines, plan, points
 from mesodesk.rules.context import EPSILON, ChosenProduct, Context, Hit, names, number
 
 # Catalogue ids the microneedling rule keys on (design.md's minimum ids).
@@ -290,7 +290,8 @@ CODED_RULES: tuple[CodedRule, ...] = (
               "a class: the product's own medicine, or another member of a class whose "
               "allergies cross-react (drug-classes.toml allergy_rule)",
               medicines.cross_reactive_allergy),
-    CodedRule(("medicines-list-disagrees", "ssri-snri-bleeding"),
+    CodedRule(("medicines-list-disagrees", "medicines-list-disagrees-blocking",
+               "ssri-snri-bleeding"),
               "the medicines list names a medicine whose screening answer is not yes "
               "(when a yes would change the plan), or one of a class with its own "
               "warning (drug-classes.toml medicines_rule)", medicines.medicines_list),
@@ -301,6 +302,13 @@ CODED_RULES: tuple[CodedRule, ...] = (
     CodedRule(("product-not-suited",), "a product not suited to the indication", suitability),
     CodedRule(("microneedling-non-intradermal",),
               "microneedling with a product not made for intradermal use", microneedling),
+    CodedRule(("no-evidence-indication", "no-evidence-rationale-missing",
+               "no-evidence-sessions"),
+              "an indication whose evidence level is none: acknowledge, write a rationale, "
+              "plan max_sessions then review", plan.no_evidence),
+    CodedRule(("other-product", "other-product-undescribed"),
+              "a product outside the catalogue: its name and risk text written, and "
+              "acknowledged", plan.other_products),
     CodedRule(("label-max-volume",), "more volume per session than the label allows",
               label_volume),
     CodedRule(("label-max-injections", "injection-count-missing"),

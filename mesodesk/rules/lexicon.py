@@ -14,6 +14,7 @@ stretched that way.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ FUZZY_MIN = 6
 FUZZY2_MIN = 9
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """Lower case, accents folded, punctuation and hyphens turned to single spaces."""
     folded = unicodedata.normalize("NFKD", text.casefold())
@@ -48,6 +50,8 @@ def within(a: str, b: str, limit: int) -> bool:
     if a == b:
         return True
     if limit == 0:
+        return False
+    if len(set(a) ^ set(b)) > 2 * limit:    # each edit changes at most two letters
         return False
     previous2: list[int] | None = None
     previous = list(range(len(b) + 1))
@@ -103,27 +107,70 @@ class Mention:
     term: str     # the normalised name that matched
 
 
+class Index:
+    """Names to look for, normalised and bucketed once, so a text is searched in
+    one pass per name length rather than one pass per name. Results are kept for
+    the last few hundred texts: the window evaluates on every edit and the
+    medicines list rarely changes between two edits."""
+
+    CACHE_SIZE = 512
+
+    def __init__(self, names: Iterable[tuple[str, str]], fuzzy: bool = True):
+        self.fuzzy = fuzzy
+        self._exact: dict[int, dict[str, list[tuple[int, str]]]] = {}
+        self._close: dict[tuple[int, str], list[tuple[int, str, str, int]]] = {}
+        for order, (key, name) in enumerate(names):
+            term = normalise(name)
+            if not term:
+                continue
+            size = len(term.split())
+            self._exact.setdefault(size, {}).setdefault(term, []).append((order, key))
+            edits = _allowed_edits(term)
+            if fuzzy and edits:
+                self._close.setdefault((size, term[0]), []).append((order, key, term, edits))
+        self._cache: dict[str, tuple[Mention, ...]] = {}
+
+    def find(self, text: str) -> tuple[Mention, ...]:
+        """Each key whose name ``text`` holds, once (by its earliest-listed name
+        that matched). A slip-spelled match is not allowed on words another
+        name matches exactly ("prednisolone" is not also "prednisone")."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        words = normalise(text).split()
+        found: dict[str, tuple[int, str]] = {}
+        exact: set[int] = set()
+        for size, table in self._exact.items():
+            for start in range(len(words) - size + 1):
+                window = " ".join(words[start:start + size])
+                hits = table.get(window)
+                if not hits:
+                    continue
+                exact.update(range(start, start + size))
+                for order, key in hits:
+                    if key not in found or order < found[key][0]:
+                        found[key] = (order, window)
+        if self.fuzzy:
+            for (size, first), terms in self._close.items():
+                for start in range(len(words) - size + 1):
+                    if words[start][0] != first or exact.intersection(range(start, start + size)):
+                        continue
+                    window = " ".join(words[start:start + size])
+                    if len(window) < FUZZY_MIN or any(ch.isdigit() for ch in window):
+                        continue
+                    for order, key, term, edits in terms:
+                        if key in found and found[key][0] <= order:
+                            continue
+                        if within(window, term, edits):
+                            found[key] = (order, term)
+        result = tuple(Mention(key, term) for key, (_, term) in
+                       sorted(found.items(), key=lambda kv: kv[1][0]))
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.clear()
+        self._cache[text] = result
+        return result
+
+
 def find(text: str, names: Iterable[tuple[str, str]]) -> Iterator[Mention]:
-    """Each ``(key, name)`` whose name ``text`` holds, at most once per key.
-    Exact names are found first; a slip-spelled match is not allowed on words
-    another name matches exactly ("prednisolone" is not also "prednisone")."""
-    words = normalise(text).split()
-    if not words:
-        return
-    terms = [(key, normalise(name)) for key, name in names]
-    seen: set[str] = set()
-    exact: set[int] = set()
-    for key, term in terms:
-        for start, end in _spans(words, term, False):
-            exact.update(range(start, end))
-            if key not in seen:
-                seen.add(key)
-                yield Mention(key, term)
-    for key, term in terms:
-        if key in seen or not term:
-            continue
-        for start, end in _spans(words, term, True):
-            if not exact.intersection(range(start, end)):
-                seen.add(key)
-                yield Mention(key, term)
-                break
+    """Each ``(key, name)`` whose name ``text`` holds, at most once per key."""
+    yield from Index(names).find(text)
