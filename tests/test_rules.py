@@ -574,6 +574,11 @@ COVERAGE_SCENARIOS = [
     {**dca(points=[{"view": "face-left", "x": x, "y": 0.7, "volume_ml": 0.2}  # injection map
                    for x in (0.4, 0.405, 0.6)]), "format": "mesodesk-consultation/2"},
     {**DCA_PLAN, "screening": {"medications": "apixaban"}},
+    {"format": FORMAT, "products": [product("lidocaine", volume_ml=20.1, concentration_mg_ml=10)]},
+    {"format": FORMAT, "patient": {"weight_kg": 30},
+     "products": [product("lidocaine", volume_ml=16, concentration_mg_ml=10)]},
+    {"format": FORMAT, "products": [product("lidocaine", volume_ml=8),
+                                    product("lidocaine", concentration_mg_ml=1)]},
     {"indication": "cellulite", "areas": ["thighs"],
      "products": [product("vitamin-amino-acid-complex")]},
     {"format": FORMAT, "products": [product("hyaluronic-acid-non-crosslinked"),

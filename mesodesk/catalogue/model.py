@@ -156,6 +156,12 @@ class Product:
     suitable_for: tuple[str, ...] = field(default=(), ref="indications")
     route: Literal["intradermal", "subcutaneous", "intradermal-or-subcutaneous", "topical"] = field()
     injectable: bool = True
+    # dose data the rules read (local anaesthetics): the strengths sold, in mg
+    # per mL, and the label's adult maximum per procedure in mg and in mg/kg
+    strengths_mg_ml: tuple[float, ...] = field(default=(), items={"positive": True})
+    max_dose_mg: float | None = field(default=None, positive=True)
+    max_dose_mg_per_kg: float | None = field(default=None, positive=True)
+    dose_source: tuple[str, ...] = field(default=(), ref="sources")
     typical_concentration: str = ""
     typical_volume_ml: float = field(min=0)
     max_volume_ml_per_session: float | None = field(default=None, positive=True)

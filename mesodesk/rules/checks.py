@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from mesodesk.domain.model import age_on
-from mesodesk.rules import allergy, medicines, plan, points
+from mesodesk.rules import allergy, dose, medicines, plan, points
 from mesodesk.rules.context import EPSILON, ChosenProduct, Context, Hit, names, number
 
 # Catalogue ids the microneedling rule keys on (design.md's minimum ids).
@@ -302,6 +302,12 @@ CODED_RULES: tuple[CodedRule, ...] = (
     CodedRule(("product-not-suited",), "a product not suited to the indication", suitability),
     CodedRule(("microneedling-non-intradermal",),
               "microneedling with a product not made for intradermal use", microneedling),
+    CodedRule(("anaesthetic-max-dose", "anaesthetic-max-dose-per-kg", "anaesthetic-weight-needed",
+               "anaesthetic-strength-unknown", "anaesthetic-strength-unusual"),
+              "the local anaesthetic's total mg (volume x strength, every entry that holds "
+              "it) above the label's maximum or, with a recorded weight, its mg/kg limit; "
+              "near the limit without a weight; a strength not recorded or not one sold",
+              dose.anaesthetic_dose),
     CodedRule(("no-evidence-indication", "no-evidence-rationale-missing",
                "no-evidence-sessions"),
               "an indication whose evidence level is none: acknowledge, write a rationale, "
