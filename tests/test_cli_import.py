@@ -56,8 +56,12 @@ def test_import_stores_a_signed_record_with_its_pack_and_audit(db_url, capsys, c
         [patient] = store.search_patients(consultation.patient.name)
         assert [c.id for c in store.consultations_for(patient.id)] == [cid]
     from mesodesk.pack import verify_pack
+    from mesodesk.pack.verification import check_seal, installation_trust
 
-    result = verify_pack(record.pdf, catalogue)   # the stored pack is the pack of this file
+    # the stored pack is the pack of this file, sealed with this installation's key
+    seal = check_seal(record.pdf, installation_trust())
+    assert (seal.present, seal.intact, seal.trusted, seal.problem) == (True, True, True, "")
+    result = verify_pack(record.pdf, catalogue)
     assert result.ok and result.fingerprint == record.fingerprint
 
 

@@ -2,8 +2,9 @@
 consultation files as signed records.
 
 Each file goes through the same path as the window's "Sign and store": its
-pack is built, the signed record is stored with the pack's exact bytes, and the
-audit trail records the signing (and each override). A file is refused, with
+pack is built and sealed with this installation's key, the signed record is
+stored with the pack's exact bytes, and the audit trail records the signing
+(and each override). A file is refused, with
 one sentence naming it and why, when it cannot be read, carries no signature,
 has an unresolved safety finding, or is already stored. Files are independent:
 one refused file does not stop the others.
