@@ -31,6 +31,7 @@ COMMANDS = {
     "restore": "replace the records database with a backup",
     "fhir": "write a consultation as a FHIR R4 Bundle (JSON)",
     "import": "store signed consultation files as signed records",
+    "recall": "list every patient and consultation that received a lot",
 }
 MODULES = {"import": "import_"}  # a command whose module name is not the command's
 

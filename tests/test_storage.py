@@ -207,23 +207,96 @@ def test_search_by_any_part_of_the_name_or_by_date_of_birth(people, query, expec
     assert names(people.search_patients(query)) == expected
 
 
-def test_signing_links_the_consultation_to_one_patient(store, make_consultation):
+def test_patients_are_matched_by_id_never_by_name_and_date_of_birth(store, make_consultation):
     a, _ = sign_jane(store, make_consultation)
-    b, _ = sign_jane(store, make_consultation, {"patient": {"name": "jane o’hara",
-                                                            "phone": "+44 1"}})
-    [patient] = store.search_patients("jane")
-    assert patient.phone == "+44 1"                       # contact updated
-    assert {h.id for h in store.consultations_for(patient.id)} == {a, b}
-    other, _ = sign_jane(store, make_consultation, {"patient": {"date_of_birth": "1986-03-15"}})
+    # another Jane O'Hara born the same day, signed without saying who she is: a new patient
+    b, _ = sign_jane(store, make_consultation)
+    first, second = (store.signed(a).patient_id, store.signed(b).patient_id)
+    assert first != second
     assert len(store.search_patients("jane")) == 2
+    assert [p.id for p in store.same_details("JANE O’HARA", dt.date(1986, 3, 14))] == [
+        first, second]
+    # a third consultation for the first Jane, chosen by id
+    c = make_consultation()
+    third = store.sign(None, c, PDF, fingerprint(c), "Dr A", patient_id=first)
+    assert {h.id for h in store.consultations_for(first)} == {a, third}
+    assert [h.id for h in store.consultations_for(second)] == [b]
 
 
-def test_a_drafts_patient_history_includes_the_open_draft(store, make_consultation, jane_data):
+def test_a_draft_started_for_a_patient_is_signed_for_that_patient(store, make_consultation,
+                                                                   jane_data):
     cid, _ = sign_jane(store, make_consultation)
-    draft_id = store.save_draft(None, jane_data, "plan")
-    [patient] = store.search_patients("O'Hara")
-    assert [(h.id, h.state) for h in store.consultations_for(patient.id)] == [
+    patient_id = store.signed(cid).patient_id
+    draft_id = store.save_draft(None, jane_data, "plan", patient_id=patient_id)
+    store.save_draft(draft_id, jane_data, "sign")            # later saves keep the patient
+    assert store.load_draft(draft_id).patient_id == patient_id
+    assert [(h.id, h.state) for h in store.consultations_for(patient_id)] == [
         (draft_id, "draft"), (cid, "signed")]
+    # a draft with the same name and birth date but no patient is not in her history
+    stranger = store.save_draft(None, jane_data, "plan")
+    assert stranger not in [h.id for h in store.consultations_for(patient_id)]
+    second, _ = sign_jane(store, make_consultation, draft_id=draft_id)
+    assert store.signed(second).patient_id == patient_id
+    with pytest.raises(StoreError, match="no patient nobody"):
+        store.save_draft(None, jane_data, "plan", patient_id="nobody")
+    with pytest.raises(StoreError, match="no patient nobody"):
+        c = make_consultation()
+        store.sign(None, c, PDF, fingerprint(c), "Dr A", patient_id="nobody")
+
+
+def test_a_changed_phone_is_kept_as_a_new_value_not_overwritten(store, make_consultation):
+    cid, _ = sign_jane(store, make_consultation)
+    patient_id = store.signed(cid).patient_id
+    c = make_consultation({"patient": {"name": "jane o’hara", "phone": "+44 1",
+                                       "email": ""}})
+    second = store.sign(None, c, PDF, fingerprint(c), "Dr B", patient_id=patient_id)
+    patient = store.patient(patient_id)
+    assert (patient.name, patient.phone, patient.email) == (
+        "Jane O'Hara", "+44 1", "jane@example.org")   # same name retyped; blank email kept
+    history = [(d.field, d.value, d.consultation_id) for d in store.patient_details(patient_id)]
+    assert history == [("name", "Jane O'Hara", None), ("phone", "+44 7700 900123", None),
+                       ("email", "jane@example.org", None), ("phone", "+44 1", second)]
+    changed = [e for e in store.audit_events(second) if e.kind == "details-changed"]
+    assert [e.detail for e in changed] == ['{"fields":["phone"]}']   # which, never the value
+    assert "+44" not in "".join(e.detail for e in store.audit_events())
+    assert store.verify_audit().ok
+
+
+def test_contact_details_are_changed_explicitly_with_the_old_kept(store):
+    pid = store.add_patient("Ann Smith", dt.date(1975, 1, 2), phone="01", email="a@x.org")
+    assert store.update_patient(pid, phone="02", email="", practitioner="Dr A") == [
+        "phone", "email"]
+    assert store.update_patient(pid, phone="02") == []
+    assert (store.patient(pid).phone, store.patient(pid).email) == ("02", "")
+    assert [(d.field, d.value) for d in store.patient_details(pid)] == [
+        ("name", "Ann Smith"), ("phone", "01"), ("email", "a@x.org"), ("phone", "02"),
+        ("email", "")]
+    [event] = store.audit_events()
+    assert event.kind == "details-changed" and '"fields":["phone","email"]' in event.detail
+    with pytest.raises(StoreError, match="needs a name"):
+        store.update_patient(pid, name="  ")
+
+
+def test_signing_for_a_patient_with_another_date_of_birth_is_refused(store, make_consultation):
+    cid, _ = sign_jane(store, make_consultation)
+    c = make_consultation({"patient": {"date_of_birth": "1986-03-15"}})
+    with pytest.raises(StoreError, match="date of birth .1986-03-15. differs"):
+        store.sign(None, c, PDF, fingerprint(c), "Dr A",
+                   patient_id=store.signed(cid).patient_id)
+    assert [e.kind for e in store.audit_events()] == ["signed"]      # nothing half-written
+
+
+def test_signing_records_extra_events_in_the_same_transaction(store, make_consultation):
+    c = make_consultation()
+    cid = store.sign(None, c, PDF, fingerprint(c), "Dr A",
+                     events=[("overridden", {"rule": "pregnancy"})])
+    assert [(e.kind, e.consultation_id) for e in store.audit_events()] == [
+        ("signed", cid), ("overridden", cid)]
+    c2 = make_consultation({"plan": {"sessions": 2}})
+    with pytest.raises(StoreError, match="unknown audit event"):
+        store.sign(None, c2, PDF, fingerprint(c2), "Dr A", events=[("edited", {})])
+    assert len(store.audit_events()) == 2                      # the signing was undone too
+    assert len(store.search_patients("jane")) == 1
 
 
 # -- audit trail -------------------------------------------------------------------------
@@ -350,10 +423,12 @@ def test_any_json_draft_round_trips(store, patient, rest):
 
 def _drop_signed_triggers(conn, dialect):
     if dialect == "sqlite":
-        conn.exec_driver_sql("DROP TRIGGER consultations_signed_no_update")
-        conn.exec_driver_sql("DROP TRIGGER consultations_signed_no_delete")
+        for trigger in ("consultations_signed_no_update", "consultations_signed_no_delete",
+                        "lots_no_delete"):
+            conn.exec_driver_sql(f"DROP TRIGGER {trigger}")
     else:
         conn.exec_driver_sql("DROP TRIGGER consultations_signed_is_final ON consultations")
+        conn.exec_driver_sql("DROP TRIGGER lots_append_only ON lots")
 
 
 @pytest.mark.parametrize(("tamper", "message"), [
@@ -361,7 +436,7 @@ def _drop_signed_triggers(conn, dialect):
      "event 2: the signed PDF of consultation {cid} was altered"),
     ("UPDATE consultations SET canonical_json = :forged WHERE id = :id",
      "event 2: the signed consultation {cid} no longer matches its fingerprint"),
-    ("DELETE FROM consultations WHERE id = :id",
+    ("DELETE FROM lots WHERE consultation_id = :id; DELETE FROM consultations WHERE id = :id",
      "event 2: consultation {cid} was signed but is no longer in the records"),
 ])
 def test_verification_catches_a_signed_record_changed_around_the_triggers(
@@ -372,6 +447,7 @@ def test_verification_catches_a_signed_record_changed_around_the_triggers(
     engine = raw_engine(store)
     with engine.begin() as conn:
         _drop_signed_triggers(conn, store.dialect)
-        conn.execute(text(tamper), {"id": cid, "forged": b"%PDF-1.7 forged"})
+        for statement in tamper.split("; "):
+            conn.execute(text(statement), {"id": cid, "forged": b"%PDF-1.7 forged"})
     engine.dispose()
     assert store.verify_audit().sentence().startswith(message.format(cid=cid))

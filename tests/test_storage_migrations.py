@@ -83,8 +83,14 @@ def test_a_version_1_database_is_upgraded_with_its_records_intact(db_url, make_c
     assert store.schema_version() == migrations.LATEST
     [patient] = store.search_patients("zoe angstrom")       # the new search key, backfilled
     assert patient.id == "p1"
-    assert sorted((h.id, h.state) for h in store.consultations_for("p1")) == [
-        ("d1", "draft"), ("s1", "signed")]
+    # the old draft names no patient: it is listed as a draft, not matched to p1 by name
+    assert [(h.id, h.state) for h in store.consultations_for("p1")] == [("s1", "signed")]
+    assert [d.id for d in store.drafts()] == ["d1"]
+    # recall finds what was signed before the lots table existed (backfilled)
+    [entry] = store.recall(" ha24a17 ")
+    assert (entry.consultation_id, entry.patient_id, entry.lot) == ("s1", "p1", "HA24A17")
+    assert [(d.field, d.value) for d in store.patient_details("p1")] == [
+        ("name", "Zoë Ängström")]
     signed = store.signed("s1")
     assert (signed.pdf, signed.canonical_json) == (PDF, canonical_json(c))
     assert store.load_draft("d1").step == "plan"

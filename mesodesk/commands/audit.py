@@ -1,4 +1,5 @@
-"""``mesodesk audit verify [--database URL]``: check the audit trail's hash chain.
+"""``mesodesk audit verify [--database URL]``: check the audit trail's hash chain
+of the records the window uses (its settings included), or of ``--database``.
 
 Exit 0 when intact, 1 when broken (naming the first broken event), 2 when the
 records cannot be read.
@@ -8,23 +9,22 @@ from __future__ import annotations
 
 import argparse
 
-from mesodesk.commands.common import fail
+from mesodesk.commands.common import DATABASE_HELP, fail
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     verify = sub.add_parser("verify", help="check that no audit event was altered or removed",
                             description="Check that no audit event was altered or removed.")
-    verify.add_argument("--database", metavar="URL",
-                        help="a database URL or SQLite file (default: MESODESK_DATABASE_URL, "
-                             "else the records in the data folder)")
+    verify.add_argument("--database", metavar="URL", help=DATABASE_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
     from mesodesk.storage import StoreError, open_store
+    from mesodesk.storage.location import database_url
 
     try:
-        store = open_store(args.database, upgrade=False)
+        store = open_store(database_url(args.database), upgrade=False)
     except StoreError as exc:
         return fail(str(exc))
     try:

@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mesodesk.commands.common import fail, sqlite_records
+from mesodesk.commands.common import DATABASE_HELP, fail, sqlite_records
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", metavar="OUT", help="the backup file to write")
-    parser.add_argument("--database", metavar="URL",
-                        help="a database URL or SQLite file (default: MESODESK_DATABASE_URL, "
-                             "else the records in the data folder)")
+    parser.add_argument("--database", metavar="URL", help=DATABASE_HELP)
     parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
 
 

@@ -32,6 +32,11 @@ def load_checked(path: str) -> tuple[Consultation, Catalogue]:
     return consultation, catalogue
 
 
+DATABASE_HELP = ("a database URL or SQLite file (default: MESODESK_DATABASE_URL, else the "
+                 "records database chosen in the window's settings, else the records in the "
+                 "data folder)")
+
+
 def fail(message: str, code: int = 2) -> int:
     print(f"mesodesk: {message}", file=sys.stderr)
     return code
@@ -41,10 +46,11 @@ def sqlite_records(database: str | None, on_postgres: str) -> Path | str:
     """The SQLite records file a command works on (``--database`` or the default),
     or the one sentence to print when there is none (PostgreSQL, a bad URL)."""
     from mesodesk.storage import StoreError
-    from mesodesk.storage.store import default_url, describe, to_url
+    from mesodesk.storage.location import database_url
+    from mesodesk.storage.store import describe, to_url
 
     try:
-        url = to_url(database or default_url())
+        url = to_url(database_url(database))
     except StoreError as exc:
         return str(exc)
     if url.get_backend_name() != "sqlite":

@@ -16,8 +16,9 @@ from mesodesk.commands.common import fail, sqlite_records
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("backup", metavar="BACKUP", help="a file written by 'mesodesk backup'")
     parser.add_argument("--database", metavar="URL",
-                        help="the SQLite file to replace (default: MESODESK_DATABASE_URL, "
-                             "else the records in the data folder)")
+                        help="the SQLite file to replace (default: MESODESK_DATABASE_URL, else "
+                             "the records database chosen in the window's settings, else the "
+                             "records in the data folder)")
 
 
 def run(args: argparse.Namespace) -> int:

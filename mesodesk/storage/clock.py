@@ -7,8 +7,16 @@ import datetime as dt
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def format_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime(_FORMAT)
+
+
 def now_text() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime(_FORMAT)
+    return format_time(now())
 
 
 def parse_time(value: str) -> dt.datetime:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, text
 
 from mesodesk.storage.clock import now_text
 from mesodesk.storage.records import StoreError
-from mesodesk.storage.search import search_key
+from mesodesk.storage.search import lot_key, search_key
 
 log = logging.getLogger(__name__)
 
@@ -202,12 +202,113 @@ def _v4(conn: Connection, dialect: str) -> None:
     conn.exec_driver_sql("CREATE INDEX patients_updated ON patients (updated_at)")
 
 
+# -- version 5: recall by lot; every value of a patient's details kept -------------------
+
+_V5_TABLES = """
+CREATE TABLE lots (
+    consultation_id TEXT NOT NULL REFERENCES consultations(id),
+    position        INTEGER NOT NULL,
+    product_id      TEXT NOT NULL,
+    lot             TEXT NOT NULL,
+    lot_key         TEXT NOT NULL,
+    PRIMARY KEY (consultation_id, position)
+)
+;
+CREATE INDEX lots_lot_key ON lots (lot_key)
+;
+CREATE TABLE patient_details (
+    id              TEXT PRIMARY KEY,
+    patient_id      TEXT NOT NULL REFERENCES patients(id),
+    field           TEXT NOT NULL CHECK (field IN ('name', 'phone', 'email')),
+    value           TEXT NOT NULL,
+    recorded_at     TEXT NOT NULL,
+    consultation_id TEXT REFERENCES consultations(id),
+    practitioner    TEXT NOT NULL DEFAULT ''
+)
+;
+CREATE INDEX patient_details_patient ON patient_details (patient_id, recorded_at)
+"""
+
+_V5_SQLITE_TRIGGERS = """
+CREATE TRIGGER lots_no_update BEFORE UPDATE ON lots
+BEGIN SELECT RAISE(ABORT, 'the lots of a signed consultation cannot be changed'); END
+;
+CREATE TRIGGER lots_no_delete BEFORE DELETE ON lots
+BEGIN SELECT RAISE(ABORT, 'the lots of a signed consultation cannot be changed'); END
+;
+CREATE TRIGGER patient_details_no_update BEFORE UPDATE ON patient_details
+BEGIN SELECT RAISE(ABORT, 'the patient_details table is append-only'); END
+;
+CREATE TRIGGER patient_details_no_delete BEFORE DELETE ON patient_details
+BEGIN SELECT RAISE(ABORT, 'the patient_details table is append-only'); END
+"""
+
+_V5_POSTGRES_TRIGGERS = """
+CREATE TRIGGER lots_append_only BEFORE UPDATE OR DELETE ON lots
+FOR EACH ROW EXECUTE FUNCTION mesodesk_append_only()
+;
+CREATE TRIGGER patient_details_append_only BEFORE UPDATE OR DELETE ON patient_details
+FOR EACH ROW EXECUTE FUNCTION mesodesk_append_only()
+"""
+
+_V5_BATCH = 1000
+
+
+def _lots_of(canonical: bytes) -> list[tuple[int, str, str]]:
+    """(position, product id, lot) for each product line of a signed consultation's
+    canonical JSON; read leniently (any format version)."""
+    import json
+
+    try:
+        data = json.loads(bytes(canonical).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return []
+    products = data.get("products") if isinstance(data, dict) else None
+    out = []
+    for position, product in enumerate(products if isinstance(products, list) else []):
+        if isinstance(product, dict) and isinstance(product.get("lot"), str) \
+                and product["lot"].strip():
+            out.append((position, str(product.get("id", "")), product["lot"]))
+    return out
+
+
+def _v5(conn: Connection, dialect: str) -> None:
+    pg = dialect == "postgresql"
+    _run(conn, _V5_TABLES)
+    # Recall must find consultations signed before this version: read every signed
+    # row's products, a page at a time (signed rows are never changed).
+    last = ""
+    insert = text("INSERT INTO lots (consultation_id, position, product_id, lot, lot_key) "
+                  "VALUES (:cid, :pos, :product, :lot, :key)")
+    while True:
+        page = conn.execute(text(
+            "SELECT id, canonical_json FROM consultations WHERE state = 'signed' AND id > :last "
+            "ORDER BY id LIMIT :n"), {"last": last, "n": _V5_BATCH}).all()
+        if not page:
+            break
+        rows = [{"cid": r.id, "pos": pos, "product": product, "lot": lot.replace("\x00", ""),
+                 "key": lot_key(lot)}
+                for r in page for pos, product, lot in _lots_of(r.canonical_json)]
+        if rows:
+            conn.execute(insert, rows)
+        last = page[-1].id
+    # The details each patient has now are their first recorded values.
+    for field in ("name", "phone", "email"):
+        conn.exec_driver_sql(
+            f"INSERT INTO patient_details (id, patient_id, field, value, recorded_at, "
+            f"practitioner) SELECT id || ':{field}', id, '{field}', {field}, updated_at, '' "
+            f"FROM patients WHERE {field} <> ''")
+    _run(conn, _V5_POSTGRES_TRIGGERS if pg else _V5_SQLITE_TRIGGERS)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "patients, consultations (draft and signed), append-only audit trail", _v1),
     Migration(2, "accent- and case-insensitive patient search key", _v2),
     Migration(3, "index of versions by predecessor; trigram index for patient search on "
                  "PostgreSQL (when pg_trgm is available)", _v3),
     Migration(4, "index of patients by last change, for the recent-patients list", _v4),
+    Migration(5, "lots of signed consultations for recall (backfilled); every value of a "
+                 "patient's name, phone and email kept", _v5),
 )
 LATEST = MIGRATIONS[-1].version
 

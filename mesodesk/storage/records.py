@@ -9,9 +9,13 @@ from typing import Any, Literal
 
 State = Literal["draft", "signed"]
 
+# What the audit trail records. There is no "edited" event: a draft is saved
+# every few seconds while it is typed, and what matters medico-legally is what was
+# signed ("signed", with the fingerprint) and every change after signing, which is
+# a new version ("created" naming what it supersedes, then "signed" again).
 EVENT_KINDS: tuple[str, ...] = (
-    "created", "edited", "overridden", "signed", "exported", "printed", "viewed",
-    "discarded", "restored",
+    "created", "overridden", "signed", "exported", "printed", "viewed",
+    "discarded", "restored", "details-changed",
 )
 
 
@@ -26,6 +30,7 @@ class DraftSummary:
     updated_at: dt.datetime
     step: str
     supersedes: str | None = None
+    patient_id: str | None = None      # the patient it is for, once known
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Draft:
     step: str
     updated_at: dt.datetime
     supersedes: str | None = None
+    patient_id: str | None = None      # signing it links the consultation to this patient
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,45 @@ class PatientSummary:
     date_of_birth: dt.date | None
     phone: str = ""
     email: str = ""
+
+
+@dataclass(frozen=True)
+class PatientDetail:
+    """One value a patient's name, phone or email had from ``recorded_at`` on;
+    values are added, never overwritten."""
+
+    field: Literal["name", "phone", "email"]
+    value: str
+    recorded_at: dt.datetime
+    consultation_id: str | None = None     # the signed consultation it came with
+    practitioner: str = ""
+
+
+@dataclass(frozen=True)
+class RecallEntry:
+    """A signed consultation (its current version) in which a lot was used."""
+
+    lot: str                    # as written in the consultation
+    product_id: str
+    consultation_id: str
+    date: dt.date | None        # the consultation's date
+    signed_at: dt.datetime
+    practitioner: str
+    patient_id: str
+    patient_name: str
+    date_of_birth: dt.date | None
+    phone: str = ""
+    email: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"lot": self.lot, "product": self.product_id,
+                "consultation_id": self.consultation_id,
+                "date": self.date.isoformat() if self.date else None,
+                "signed_at": self.signed_at.isoformat(), "practitioner": self.practitioner,
+                "patient": {"id": self.patient_id, "name": self.patient_name,
+                            "date_of_birth": (self.date_of_birth.isoformat()
+                                              if self.date_of_birth else None),
+                            "phone": self.phone, "email": self.email}}
 
 
 @dataclass(frozen=True)

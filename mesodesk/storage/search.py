@@ -73,3 +73,9 @@ def like_pattern(word: str) -> str:
     """A LIKE pattern matching ``word`` anywhere (escape character ``\\``)."""
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def lot_key(lot: str) -> str:
+    """How a lot number is matched: trimmed, compatibility-normalised and case
+    folded, so ``" ha24a17 "`` finds ``HA24A17``. Inner characters are kept."""
+    return unicodedata.normalize("NFKC", lot.replace("\x00", "")).strip().casefold()

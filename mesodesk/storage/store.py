@@ -9,27 +9,27 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import json
 import logging
 import os
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine, column, create_engine, event, table, text
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from mesodesk.domain import Consultation, canonical_json, fingerprint as fingerprint_of
+from mesodesk.domain import Consultation, fingerprint as fingerprint_of
 from mesodesk.storage import migrations
-from mesodesk.storage.chain import (GENESIS, canonical_detail, event_hash, sha256_hex,
-                                    verify_trail)
-from mesodesk.storage.clock import now_text, parse_time
-from mesodesk.storage.records import (EVENT_KINDS, AuditEvent, ChainReport, ConsultationSummary,
-                                      Draft, DraftSummary, PatientSummary, SignedConsultation,
-                                      StoreError)
-from mesodesk.storage.search import like_pattern, parse_query, search_key
+from mesodesk.storage.audit import AuditRepository
+from mesodesk.storage.clock import now
+from mesodesk.storage.drafts import DraftRepository
+from mesodesk.storage.location import data_dir, default_url
+from mesodesk.storage.patients import PatientRepository
+from mesodesk.storage.records import (AuditEvent, ChainReport, ConsultationSummary, Draft,
+                                      DraftSummary, PatientDetail, PatientSummary, RecallEntry,
+                                      SignedConsultation, StoreError)
+from mesodesk.storage.signing import SigningRepository
 
 log = logging.getLogger(__name__)
 
@@ -42,21 +42,6 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 # -- where the records live --------------------------------------------------------------
-
-def data_dir() -> Path:
-    """``MESODESK_DATA_DIR`` if set, else the platform's user data folder."""
-    env = os.environ.get("MESODESK_DATA_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("mesodesk", appauthor=False))
-
-
-def default_url() -> str:
-    """``MESODESK_DATABASE_URL`` if set, else the SQLite file in the data folder."""
-    return os.environ.get("MESODESK_DATABASE_URL") or str(data_dir() / DB_FILENAME)
-
 
 def to_url(url_or_path: str | os.PathLike[str]) -> URL:
     """A database URL; a plain file path means a SQLite file."""
@@ -243,48 +228,10 @@ def _guard(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-_PATIENTS = table("patients", *(column(name) for name in (
-    "id", "name", "search_key", "date_of_birth", "phone", "email", "created_at", "updated_at")))
-
-
-def _clean(value: object) -> str:
-    """Text as a TEXT column takes it on every backend (PostgreSQL refuses NUL)."""
-    return str(value or "").replace("\x00", "")
-
-
-def _new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def _patient_fields(data: Any) -> tuple[str, str | None, str | None]:
-    """(name, date of birth, consultation date) read leniently from a partial draft."""
-    name, dob, date = "", None, None
-    if isinstance(data, dict):
-        patient = data.get("patient")
-        if isinstance(patient, dict):
-            if isinstance(patient.get("name"), str):
-                name = _clean(patient["name"]).strip()
-            dob = _iso_date(patient.get("date_of_birth"))
-        date = _iso_date(data.get("date"))
-    return name, dob, date
-
-
-def _iso_date(value: Any) -> str | None:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value).isoformat()
-        except ValueError:
-            return None
-    return None
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
 class Store:
-    """Patients, drafts, signed consultations and the audit trail. Thread-safe:
-    each call takes its own pooled connection."""
+    """The records, behind one facade over four repositories (patients, drafts,
+    signing, audit). Each public method is one transaction; thread-safe: each
+    call takes its own pooled connection."""
 
     def __init__(self, engine: Engine, url: URL):
         self._engine = engine
@@ -333,195 +280,134 @@ class Store:
 
     @_guard
     def save_draft(self, draft_id: str | None, data: dict[str, Any], step: str,
-                   practitioner: str = "") -> str:
-        """Insert or update an unfinished consultation; returns its id."""
-        if not isinstance(data, dict):
-            raise StoreError("a draft must be a JSON object")
-        try:
-            data_text = json.dumps(data, ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise StoreError(f"the draft cannot be saved as JSON ({exc})") from None
-        name, dob, date = _patient_fields(data)
-        now = now_text()
-        values = {"data": data_text, "step": _clean(step), "name": name,
-                  "key": search_key(name), "dob": dob, "date": date, "now": now,
-                  "practitioner": _clean(practitioner)}
+                   practitioner: str = "", *, patient_id: str | None = None) -> str:
+        """Insert or update an unfinished consultation; returns its id. ``patient_id``
+        says which registered patient it is for (kept when later saves omit it)."""
         with self._tx(write=True) as conn:
-            if draft_id is not None:
-                row = conn.execute(text("SELECT state FROM consultations WHERE id = :id"),
-                                   {"id": draft_id}).first()
-                if row is not None and row.state == "signed":
-                    raise StoreError("this consultation is signed and cannot be changed; "
-                                     "start a new version")
-                if row is not None:
-                    conn.execute(text(
-                        "UPDATE consultations SET data = :data, step = :step, "
-                        "patient_name = :name, patient_key = :key, patient_dob = :dob, "
-                        "consultation_date = :date, updated_at = :now, "
-                        "practitioner = :practitioner WHERE id = :id AND state = 'draft'"),
-                        {**values, "id": draft_id})
-                    return draft_id
-            new_id = draft_id or _new_id()
-            conn.execute(text(
-                "INSERT INTO consultations (id, state, step, patient_name, patient_key, "
-                "patient_dob, consultation_date, data, practitioner, created_at, updated_at) "
-                "VALUES (:id, 'draft', :step, :name, :key, :dob, :date, :data, :practitioner, "
-                ":now, :now)"), {**values, "id": new_id})
-            self._append(conn, "created", practitioner, new_id, {})
-            return new_id
+            if patient_id is not None and not PatientRepository(conn).exists(patient_id):
+                raise StoreError(f"there is no patient {patient_id}")
+            draft, created = DraftRepository(conn).save(draft_id, data, step, practitioner,
+                                                        now(), patient_id)
+            if created:
+                AuditRepository(conn).append("created", practitioner, draft, {}, now())
+            return draft
 
     @_guard
     def drafts(self) -> list[DraftSummary]:
         """Unfinished drafts, newest first."""
         with self._tx() as conn:
-            rows = conn.execute(text(
-                "SELECT id, patient_name, updated_at, step, supersedes FROM consultations "
-                "WHERE state = 'draft' ORDER BY updated_at DESC, id")).all()
-        return [DraftSummary(r.id, r.patient_name, parse_time(r.updated_at), r.step,
-                             r.supersedes) for r in rows]
+            return DraftRepository(conn).list()
 
     @_guard
     def load_draft(self, draft_id: str) -> Draft:
         with self._tx() as conn:
-            row = conn.execute(text(
-                "SELECT state, data, step, updated_at, supersedes FROM consultations "
-                "WHERE id = :id"), {"id": draft_id}).first()
-        if row is None:
-            raise StoreError(f"there is no draft {draft_id}")
-        if row.state != "draft":
-            raise StoreError(f"consultation {draft_id} is signed, not a draft")
-        return Draft(draft_id, json.loads(row.data or "{}"), row.step,
-                     parse_time(row.updated_at), row.supersedes)
+            return DraftRepository(conn).load(draft_id)
 
     @_guard
     def discard_draft(self, draft_id: str, practitioner: str = "") -> None:
         with self._tx(write=True) as conn:
-            result = conn.execute(text(
-                "DELETE FROM consultations WHERE id = :id AND state = 'draft'"), {"id": draft_id})
-            if result.rowcount:
-                self._append(conn, "discarded", practitioner, draft_id, {})
+            if DraftRepository(conn).discard(draft_id):
+                AuditRepository(conn).append("discarded", practitioner, draft_id, {}, now())
 
     @_guard
     def new_version(self, consultation_id: str, practitioner: str = "") -> str:
-        """A draft copied from a signed consultation, naming it as its predecessor.
-        Its signatures are cleared: a new version is signed again."""
+        """A draft copied from a signed consultation, naming it as its predecessor and
+        for the same patient. Its signatures are cleared: a new version is signed again."""
         with self._tx(write=True) as conn:
-            row = conn.execute(text(
-                "SELECT state, canonical_json, patient_id FROM consultations WHERE id = :id"),
-                {"id": consultation_id}).first()
-            if row is None or row.state != "signed":
-                raise StoreError(f"there is no signed consultation {consultation_id}")
-            data = json.loads(bytes(row.canonical_json).decode("utf-8"))
-            consent = data.get("consent")
-            if isinstance(consent, dict):
-                consent["signatures"] = []
-            name, dob, date = _patient_fields(data)
-            new_id, now = _new_id(), now_text()
-            conn.execute(text(
-                "INSERT INTO consultations (id, patient_id, state, step, patient_name, "
-                "patient_key, patient_dob, consultation_date, data, practitioner, supersedes, "
-                "created_at, updated_at) VALUES (:id, :pid, 'draft', '', :name, :key, :dob, "
-                ":date, :data, :practitioner, :supersedes, :now, :now)"),
-                {"id": new_id, "pid": row.patient_id, "name": name, "key": search_key(name),
-                 "dob": dob, "date": date, "data": json.dumps(data, ensure_ascii=False),
-                 "practitioner": _clean(practitioner), "supersedes": consultation_id,
-                 "now": now})
-            self._append(conn, "created", practitioner, new_id, {"supersedes": consultation_id})
+            new_id = DraftRepository(conn).new_version(consultation_id, practitioner, now())
+            AuditRepository(conn).append("created", practitioner, new_id,
+                                         {"supersedes": consultation_id}, now())
             return new_id
 
     # -- signing ---------------------------------------------------------------------
 
     @_guard
     def sign(self, draft_id: str | None, consultation: Consultation, pdf: bytes,
-             fingerprint: str, practitioner: str) -> str:
+             fingerprint: str, practitioner: str, *, patient_id: str | None = None,
+             events: Sequence[tuple[str, dict[str, Any] | None]] = ()) -> str:
         """Store the signed consultation for good: the exact PDF bytes, the
-        fingerprint and the canonical JSON. Returns the consultation id (the
-        draft's id when there was one). Records the 'signed' audit event."""
+        fingerprint, the canonical JSON and its lots. Returns the consultation id
+        (the draft's id when there was one).
+
+        The patient is ``patient_id``, else the one the draft was started for, else a
+        newly registered patient (never one matched by name). Changed contact details
+        are kept as new values (see :mod:`mesodesk.storage.patients`). One transaction
+        appends the 'signed' event, a 'details-changed' event when details changed,
+        then ``events`` (kind, detail) about this consultation (e.g. 'overridden'):
+        all of it is stored, or none."""
         if not isinstance(consultation, Consultation):
             raise StoreError("only a complete, valid consultation can be signed")
         if not isinstance(pdf, (bytes, bytearray)) or not bytes(pdf).startswith(b"%PDF-"):
             raise StoreError("the signed pack is not a PDF")
-        canonical = canonical_json(consultation)
         if fingerprint != fingerprint_of(consultation):
             raise StoreError("the fingerprint does not match the consultation; "
                              "rebuild the pack before signing")
-        patient = consultation.patient
-        practitioner = _clean(practitioner)
-        patient_name = _clean(patient.name).strip()
-        now = now_text()
         with self._tx(write=True) as conn:
-            supersedes = None
-            consultation_id = draft_id or _new_id()
-            existing = None
-            if draft_id is not None:
-                existing = conn.execute(text(
-                    "SELECT state, supersedes FROM consultations WHERE id = :id"),
-                    {"id": draft_id}).first()
-                if existing is not None and existing.state == "signed":
-                    raise StoreError("this consultation is already signed; "
-                                     "start a new version to change it")
-                if existing is not None:
-                    supersedes = existing.supersedes
-            patient_id = self._upsert_patient(conn, patient_name, patient.date_of_birth,
-                                              patient.phone, patient.email, now)
-            values = {"id": consultation_id, "pid": patient_id, "name": patient_name,
-                      "key": search_key(patient_name), "dob": patient.date_of_birth.isoformat(),
-                      "date": consultation.date.isoformat(), "canonical": canonical,
-                      "pdf": bytes(pdf), "fp": fingerprint, "practitioner": practitioner,
-                      "now": now}
-            if existing is not None:
-                conn.execute(text(
-                    "UPDATE consultations SET state = 'signed', patient_id = :pid, step = '', "
-                    "patient_name = :name, patient_key = :key, patient_dob = :dob, "
-                    "consultation_date = :date, data = NULL, canonical_json = :canonical, "
-                    "pdf = :pdf, fingerprint = :fp, practitioner = :practitioner, "
-                    "updated_at = :now, signed_at = :now WHERE id = :id AND state = 'draft'"),
-                    values)
-            else:
-                conn.execute(text(
-                    "INSERT INTO consultations (id, patient_id, state, patient_name, patient_key, "
-                    "patient_dob, consultation_date, canonical_json, pdf, fingerprint, "
-                    "practitioner, created_at, updated_at, signed_at) VALUES (:id, :pid, "
-                    "'signed', :name, :key, :dob, :date, :canonical, :pdf, :fp, :practitioner, "
-                    ":now, :now, :now)"), values)
-            detail: dict[str, Any] = {"fingerprint": fingerprint,
-                                      "pdf_sha256": sha256_hex(bytes(pdf))}
-            if supersedes:
-                detail["supersedes"] = supersedes
-            self._append(conn, "signed", practitioner, consultation_id, detail)
+            moment = now()
+            cid, detail, changed = SigningRepository(conn).sign(
+                draft_id, consultation, pdf, fingerprint, practitioner, patient_id, moment)
+            audit = AuditRepository(conn)
+            audit.append("signed", practitioner, cid, detail, moment)
+            if changed:
+                audit.append("details-changed", practitioner, cid, {"fields": changed}, moment)
+            for kind, extra in events:
+                audit.append(kind, practitioner, cid, extra, moment)
         log.info("consultation signed (fingerprint %s)", fingerprint[:12])
-        return consultation_id
+        return cid
 
-    def _upsert_patient(self, conn: Connection, name: str, dob: dt.date, phone: str,
-                        email: str, now: str) -> str:
-        name, phone, email = _clean(name).strip(), _clean(phone), _clean(email)
-        key = search_key(name)
-        row = conn.execute(text(
-            "SELECT id FROM patients WHERE search_key = :key AND date_of_birth = :dob "
-            "ORDER BY created_at LIMIT 1"), {"key": key, "dob": dob.isoformat()}).first()
-        if row is not None:
-            conn.execute(text(
-                "UPDATE patients SET name = :name, phone = :phone, email = :email, "
-                "updated_at = :now WHERE id = :id"),
-                {"id": row.id, "name": name, "phone": phone, "email": email, "now": now})
-            return str(row.id)
-        patient_id = _new_id()
-        conn.execute(text(
-            "INSERT INTO patients (id, name, search_key, date_of_birth, phone, email, "
-            "created_at, updated_at) VALUES (:id, :name, :key, :dob, :phone, :email, :now, :now)"),
-            {"id": patient_id, "name": name, "key": key, "dob": dob.isoformat(),
-             "phone": phone, "email": email, "now": now})
-        return patient_id
+    @_guard
+    def signed(self, consultation_id: str) -> SignedConsultation:
+        with self._tx() as conn:
+            return SigningRepository(conn).signed(consultation_id)
+
+    @_guard
+    def recall(self, lot: str) -> list[RecallEntry]:
+        """Every patient and current signed consultation that received ``lot``
+        (trimmed, case-insensitive), oldest first; uses the lots index."""
+        with self._tx() as conn:
+            return SigningRepository(conn).recall(lot)
+
+    # -- patients and their history --------------------------------------------------
 
     @_guard
     def add_patient(self, name: str, date_of_birth: dt.date, phone: str = "",
-                    email: str = "") -> str:
-        """Register a patient (or update the one with this name and date of birth)."""
+                    email: str = "", practitioner: str = "") -> str:
+        """Register a new patient; returns their id. Never merges with a patient of
+        the same name and date of birth (see :meth:`same_details`)."""
         if not name.strip():
             raise StoreError("a patient needs a name")
         with self._tx(write=True) as conn:
-            return self._upsert_patient(conn, name.strip(), date_of_birth, phone, email,
-                                        now_text())
+            return PatientRepository(conn).create(name, date_of_birth, phone, email, now(),
+                                                  practitioner=practitioner)
+
+    @_guard
+    def update_patient(self, patient_id: str, *, name: str | None = None,
+                       phone: str | None = None, email: str | None = None,
+                       practitioner: str = "") -> list[str]:
+        """Change a patient's name, phone or email explicitly (None: unchanged; "":
+        cleared). The previous values are kept (:meth:`patient_details`) and a
+        'details-changed' event names the fields. Returns the fields changed."""
+        with self._tx(write=True) as conn:
+            changed = PatientRepository(conn).update(patient_id, now(), name=name, phone=phone,
+                                                     email=email, practitioner=practitioner)
+            if changed:
+                AuditRepository(conn).append("details-changed", practitioner, None,
+                                             {"patient_id": patient_id, "fields": changed},
+                                             now())
+            return changed
+
+    @_guard
+    def patient_details(self, patient_id: str) -> list[PatientDetail]:
+        """Every value the patient's name, phone and email have had, oldest first."""
+        with self._tx() as conn:
+            return PatientRepository(conn).details(patient_id)
+
+    @_guard
+    def same_details(self, name: str, date_of_birth: dt.date) -> list[PatientSummary]:
+        """Registered patients with this name and date of birth: the ones a face
+        should offer before registering someone new."""
+        with self._tx() as conn:
+            return PatientRepository(conn).same_details(name, date_of_birth)
 
     @_guard
     def import_patients(self, patients: Iterable[tuple[str, dt.date | None, str, str]],
@@ -529,176 +415,54 @@ class Store:
         """Bulk-add patients given as (name, date of birth, phone, email), e.g. from a
         clinic's previous system, in one transaction; returns how many were added.
         Does not merge with existing patients."""
-        now, added = now_text(), 0
         with self._tx(write=True) as conn:
-            rows: list[dict[str, Any]] = []
-            for name, dob, phone, email in patients:
-                if not name.strip():
-                    raise StoreError(f"patient {added + len(rows) + 1} has no name")
-                rows.append({"id": _new_id(), "name": _clean(name).strip(),
-                             "search_key": search_key(name),
-                             "date_of_birth": dob.isoformat() if dob else None,
-                             "phone": _clean(phone), "email": _clean(email), "created_at": now, "updated_at": now})
-                if len(rows) >= batch:
-                    added += self._insert_patients(conn, rows)
-                    rows = []
-            added += self._insert_patients(conn, rows)
-        return added
-
-    @staticmethod
-    def _insert_patients(conn: Connection, rows: list[dict[str, Any]]) -> int:
-        if rows:   # a Core insert: batched into multi-row INSERTs on PostgreSQL
-            conn.execute(_PATIENTS.insert(), rows)
-        return len(rows)
-
-    @_guard
-    def signed(self, consultation_id: str) -> SignedConsultation:
-        with self._tx() as conn:
-            row = conn.execute(text(
-                "SELECT patient_id, canonical_json, pdf, fingerprint, practitioner, signed_at, "
-                "supersedes FROM consultations WHERE id = :id AND state = 'signed'"),
-                {"id": consultation_id}).first()
-        if row is None:
-            raise StoreError(f"there is no signed consultation {consultation_id}")
-        return SignedConsultation(consultation_id, row.patient_id, bytes(row.canonical_json),
-                                  bytes(row.pdf), row.fingerprint, row.practitioner,
-                                  parse_time(row.signed_at), row.supersedes)
-
-    # -- patients and their history --------------------------------------------------
+            return PatientRepository(conn).import_many(patients, now(), batch)
 
     @_guard
     def search_patients(self, query: str, limit: int = 50) -> list[PatientSummary]:
         """Patients whose name contains every typed word (case, accents and
         apostrophes ignored), or born on the typed date or in the typed year."""
-        q = parse_query(query)
-        if q.empty:
-            return []
-        clauses, params = [], {"limit": int(limit)}
-        if q.date_of_birth is not None:
-            clauses.append("date_of_birth = :dob")
-            params["dob"] = q.date_of_birth.isoformat()
-        elif q.year is not None:
-            clauses.append("date_of_birth >= :lo AND date_of_birth <= :hi")
-            params["lo"], params["hi"] = f"{q.year:04d}-01-01", f"{q.year:04d}-12-31"
-        for i, word in enumerate(q.words):
-            clauses.append(f"search_key LIKE :w{i} ESCAPE '\\'")
-            params[f"w{i}"] = like_pattern(word)
-        where = " AND ".join(clauses)
-        columns = "id, name, date_of_birth, phone, email, search_key"
-        order = "ORDER BY search_key, date_of_birth, id LIMIT :limit"
-        if self.is_sqlite or not any(len(w) >= 3 for w in q.words):
-            # walking the search_key index in order stops after `limit` matches
-            # (fast when matches are common, as they are for short words)
-            sql = f"SELECT {columns} FROM patients WHERE {where} {order}"
-        else:
-            # OFFSET 0 fences the filter: PostgreSQL finds the matches first (through
-            # the trigram index, which needs 3 letters) instead of walking the whole
-            # ordered index when matches are rare
-            sql = (f"SELECT {columns} FROM (SELECT {columns} FROM patients WHERE {where} "
-                   f"OFFSET 0) AS found {order}")
         with self._tx() as conn:
-            rows = conn.execute(text(sql), params).all()
-        return [PatientSummary(r.id, r.name, _date(r.date_of_birth), r.phone, r.email)
-                for r in rows]
+            return PatientRepository(conn).search(query, limit, fence=not self.is_sqlite)
 
     @_guard
     def recent_patients(self, limit: int = 20) -> list[PatientSummary]:
         """The patients seen most recently (last saved or signed), newest first."""
         with self._tx() as conn:
-            rows = conn.execute(text(
-                "SELECT id, name, date_of_birth, phone, email FROM patients "
-                "ORDER BY updated_at DESC, id LIMIT :limit"), {"limit": int(limit)}).all()
-        return [PatientSummary(r.id, r.name, _date(r.date_of_birth), r.phone, r.email)
-                for r in rows]
+            return PatientRepository(conn).recent(limit)
 
     @_guard
     def patient(self, patient_id: str) -> PatientSummary:
         with self._tx() as conn:
-            r = conn.execute(text("SELECT id, name, date_of_birth, phone, email FROM patients "
-                                  "WHERE id = :id"), {"id": patient_id}).first()
-        if r is None:
-            raise StoreError(f"there is no patient {patient_id}")
-        return PatientSummary(r.id, r.name, _date(r.date_of_birth), r.phone, r.email)
+            return PatientRepository(conn).get(patient_id)
 
     @_guard
     def consultations_for(self, patient_id: str) -> list[ConsultationSummary]:
-        """The patient's signed versions and open drafts, newest first."""
+        """The patient's signed versions and the drafts started for them, newest first."""
         with self._tx() as conn:
-            p = conn.execute(text("SELECT search_key, date_of_birth FROM patients "
-                                  "WHERE id = :id"), {"id": patient_id}).first()
-            if p is None:
-                raise StoreError(f"there is no patient {patient_id}")
-            rows = conn.execute(text(
-                "SELECT c.id, c.state, c.consultation_date, c.updated_at, c.step, "
-                "c.fingerprint, c.supersedes, "
-                "(SELECT MIN(n.id) FROM consultations n WHERE n.supersedes = c.id "
-                " AND n.state = 'signed') AS superseded_by "
-                "FROM consultations c WHERE c.patient_id = :id OR (c.state = 'draft' "
-                "AND c.patient_id IS NULL AND c.patient_key = :key AND c.patient_dob = :dob) "
-                "ORDER BY c.updated_at DESC, c.id"),
-                {"id": patient_id, "key": p.search_key, "dob": p.date_of_birth}).all()
-        return [ConsultationSummary(r.id, r.state, _date(r.consultation_date),
-                                    parse_time(r.updated_at), r.step, r.fingerprint or "",
-                                    r.supersedes, r.superseded_by) for r in rows]
+            return SigningRepository(conn).history(patient_id)
 
     # -- audit trail -----------------------------------------------------------------
 
     @_guard
     def record_event(self, kind: str, practitioner: str, consultation_id: str | None = None,
                      detail: dict[str, Any] | None = None) -> None:
-        """Append one event to the audit trail. Put no patient data in ``detail``."""
-        if kind not in EVENT_KINDS:
-            raise StoreError(f"unknown audit event {kind!r} "
-                             f"(expected one of: {', '.join(EVENT_KINDS)})")
-        if detail is not None and not isinstance(detail, dict):
-            raise StoreError("an audit event's detail must be a JSON object")
+        """Append one event to the audit trail. A detail carrying patient data (a
+        name, contact, date of birth, file name...) is refused: see
+        :mod:`mesodesk.storage.audit`."""
         with self._tx(write=True) as conn:
-            self._append(conn, kind, practitioner, consultation_id, detail)
-
-    def _append(self, conn: Connection, kind: str, practitioner: str,
-                consultation_id: str | None, detail: dict[str, Any] | None) -> None:
-        last = conn.execute(text(
-            "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")).first()
-        seq, prev = (int(last.seq) + 1, last.hash) if last else (1, GENESIS)
-        practitioner = _clean(practitioner)
-        consultation_id = None if consultation_id is None else _clean(consultation_id)
-        time, detail_text = now_text(), canonical_detail(detail)
-        digest = event_hash(seq, time, kind, practitioner or "", consultation_id, detail_text,
-                            prev)
-        conn.execute(text(
-            "INSERT INTO audit_events (seq, time, kind, practitioner, consultation_id, detail, "
-            "prev_hash, hash) VALUES (:seq, :time, :kind, :practitioner, :cid, :detail, :prev, "
-            ":hash)"),
-            {"seq": seq, "time": time, "kind": kind, "practitioner": practitioner or "",
-             "cid": consultation_id, "detail": detail_text, "prev": prev, "hash": digest})
+            AuditRepository(conn).append(kind, practitioner, consultation_id, detail, now())
 
     @_guard
     def audit_events(self, consultation_id: str | None = None) -> list[AuditEvent]:
-        sql = ("SELECT seq, time, kind, practitioner, consultation_id, detail, prev_hash, hash "
-               "FROM audit_events")
-        params: dict[str, Any] = {}
-        if consultation_id is not None:
-            sql += " WHERE consultation_id = :cid"
-            params["cid"] = consultation_id
         with self._tx() as conn:
-            rows = conn.execute(text(sql + " ORDER BY seq"), params).all()
-        return [AuditEvent(int(r.seq), r.time, r.kind, r.practitioner, r.consultation_id,
-                           r.detail, r.prev_hash, r.hash) for r in rows]
+            return AuditRepository(conn).events(consultation_id)
 
     @_guard
     def verify_audit(self) -> ChainReport:
         """Check the whole chain; names the first broken link."""
         with self._tx() as conn:
-            events = conn.execute(text(
-                "SELECT seq, time, kind, practitioner, consultation_id, detail, prev_hash, hash "
-                "FROM audit_events ORDER BY seq")).all()
-            signed = conn.execution_options(stream_results=True, yield_per=50).execute(text(
-                "SELECT id, fingerprint, canonical_json, pdf FROM consultations "
-                "WHERE state = 'signed' ORDER BY signed_at, id"))
-            return verify_trail(
-                (AuditEvent(int(r.seq), r.time, r.kind, r.practitioner, r.consultation_id,
-                            r.detail, r.prev_hash, r.hash) for r in events),
-                (tuple(r) for r in signed))
+            return AuditRepository(conn).verify()
 
 
 def open_store(url: str | os.PathLike[str] | None = None, *, upgrade: bool = True) -> Store:

@@ -1,0 +1,137 @@
+"""The signing repository: signed consultations (final once written), a
+patient's history of versions, and recall by lot.
+
+Signing stores the exact PDF, the fingerprint and the canonical JSON, links the
+consultation to its patient (by id: see :mod:`mesodesk.storage.patients`), and
+writes one row per product line into ``lots`` (trimmed, case-folded key,
+indexed), all in the transaction that appends the 'signed' audit event.
+
+Recall lists the *current* version of each signed consultation that used a lot:
+when a signed consultation was changed, its new version (signed again) is the
+record of what was done, so a lot corrected in a new version is recalled by
+the new version only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, exists, func, insert, select, update
+
+from mesodesk.domain import Consultation, canonical_json
+from mesodesk.storage.chain import sha256_hex
+from mesodesk.storage.patients import PatientRepository
+from mesodesk.storage.records import (ConsultationSummary, RecallEntry, SignedConsultation,
+                                      StoreError)
+from mesodesk.storage.schema import clean, consultations, lots, new_id, patients
+from mesodesk.storage.search import lot_key, search_key
+
+
+class SigningRepository:
+    """Signed consultations in one transaction (``conn``)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def sign(self, draft_id: str | None, consultation: Consultation, pdf: bytes,
+             fingerprint: str, practitioner: str, patient_id: str | None,
+             now: dt.datetime) -> tuple[str, dict[str, Any], list[str]]:
+        """Store the signed consultation; returns (its id, the 'signed' event's detail,
+        the patient details that changed)."""
+        c = consultations.c
+        consultation_id = draft_id or new_id()
+        supersedes, existing = None, None
+        if draft_id is not None:
+            existing = self.conn.execute(select(c.state, c.supersedes, c.patient_id)
+                                         .where(c.id == draft_id)).first()
+            if existing is not None and existing.state == "signed":
+                raise StoreError("this consultation is already signed; "
+                                 "start a new version to change it")
+            if existing is not None:
+                supersedes = existing.supersedes
+                patient_id = patient_id or existing.patient_id
+        patient = consultation.patient
+        people = PatientRepository(self.conn)
+        if patient_id is not None:
+            if not people.exists(patient_id):
+                raise StoreError(f"there is no patient {patient_id}")
+        else:
+            patient_id = people.create(patient.name, patient.date_of_birth, patient.phone,
+                                       patient.email, now, practitioner=practitioner)
+        patient_name = clean(patient.name).strip()
+        values = {"patient_id": patient_id, "state": "signed", "step": "",
+                  "patient_name": patient_name, "patient_key": search_key(patient_name),
+                  "patient_dob": patient.date_of_birth, "consultation_date": consultation.date,
+                  "data": None, "canonical_json": canonical_json(consultation),
+                  "pdf": bytes(pdf), "fingerprint": fingerprint,
+                  "practitioner": clean(practitioner), "updated_at": now, "signed_at": now}
+        if existing is not None:
+            self.conn.execute(update(consultations)
+                              .where(c.id == draft_id, c.state == "draft").values(**values))
+        else:
+            self.conn.execute(insert(consultations).values(id=consultation_id, created_at=now,
+                                                           **values))
+        # after the row exists: the details' history names the consultation they came with
+        changed = people.for_consultation(patient_id, patient.name, patient.date_of_birth,
+                                          patient.phone, patient.email, now, practitioner,
+                                          consultation_id)
+        rows = [{"consultation_id": consultation_id, "position": i, "product_id": p.id,
+                 "lot": clean(p.lot).strip(), "lot_key": lot_key(p.lot)}
+                for i, p in enumerate(consultation.products) if lot_key(p.lot)]
+        if rows:
+            self.conn.execute(insert(lots), rows)
+        detail: dict[str, Any] = {"fingerprint": fingerprint, "pdf_sha256": sha256_hex(bytes(pdf))}
+        if supersedes:
+            detail["supersedes"] = supersedes
+        return consultation_id, detail, changed
+
+    def signed(self, consultation_id: str) -> SignedConsultation:
+        c = consultations.c
+        row = self.conn.execute(
+            select(c.patient_id, c.canonical_json, c.pdf, c.fingerprint, c.practitioner,
+                   c.signed_at, c.supersedes)
+            .where(c.id == consultation_id, c.state == "signed")).first()
+        if row is None:
+            raise StoreError(f"there is no signed consultation {consultation_id}")
+        return SignedConsultation(consultation_id, row.patient_id, bytes(row.canonical_json),
+                                  bytes(row.pdf), row.fingerprint, row.practitioner,
+                                  row.signed_at, row.supersedes)
+
+    def history(self, patient_id: str) -> list[ConsultationSummary]:
+        """The patient's signed versions and the drafts started for them, newest first."""
+        PatientRepository(self.conn).get(patient_id)
+        c = consultations.c
+        newer = consultations.alias("newer")
+        superseded_by = (select(func.min(newer.c.id))
+                         .where(newer.c.supersedes == c.id, newer.c.state == "signed")
+                         .scalar_subquery())
+        rows = self.conn.execute(
+            select(c.id, c.state, c.consultation_date, c.updated_at, c.step, c.fingerprint,
+                   c.supersedes, superseded_by.label("superseded_by"))
+            .where(c.patient_id == patient_id)
+            .order_by(c.updated_at.desc(), c.id)).all()
+        return [ConsultationSummary(r.id, r.state, r.consultation_date, r.updated_at, r.step,
+                                    r.fingerprint or "", r.supersedes, r.superseded_by)
+                for r in rows]
+
+    def recall(self, lot: str) -> list[RecallEntry]:
+        """Every current signed consultation in which ``lot`` was used (matched
+        trimmed and case-insensitively), oldest consultation first."""
+        key = lot_key(lot)
+        if not key:
+            raise StoreError("give a lot number to recall")
+        c = consultations.c
+        newer = consultations.alias("newer")
+        rows = self.conn.execute(
+            select(lots.c.lot, lots.c.product_id, c.id, c.consultation_date, c.signed_at,
+                   c.practitioner, patients.c.id.label("patient_id"), patients.c.name,
+                   patients.c.date_of_birth, patients.c.phone, patients.c.email)
+            .select_from(lots.join(consultations, c.id == lots.c.consultation_id)
+                         .join(patients, patients.c.id == c.patient_id))
+            .where(lots.c.lot_key == key,
+                   ~exists().where(newer.c.supersedes == c.id, newer.c.state == "signed"))
+            .order_by(c.consultation_date, c.signed_at, c.id, lots.c.position)).all()
+        return [RecallEntry(r.lot, r.product_id, r.id, r.consultation_date, r.signed_at,
+                            r.practitioner, r.patient_id, r.name, r.date_of_birth, r.phone,
+                            r.email) for r in rows]
