@@ -281,14 +281,17 @@ def _v5(conn: Connection, dialect: str) -> None:
     insert = text("INSERT INTO lots (consultation_id, position, product_id, lot, lot_key) "
                   "VALUES (:cid, :pos, :product, :lot, :key)")
     while True:
+        # paged along the primary key (a filter on state would let the planner pick
+        # the state index and sort every signed row again for each page)
         page = conn.execute(text(
-            "SELECT id, canonical_json FROM consultations WHERE state = 'signed' AND id > :last "
+            "SELECT id, state, canonical_json FROM consultations WHERE id > :last "
             "ORDER BY id LIMIT :n"), {"last": last, "n": _V5_BATCH}).all()
         if not page:
             break
-        rows = [{"cid": r.id, "pos": pos, "product": product, "lot": lot.replace("\x00", ""),
-                 "key": lot_key(lot)}
-                for r in page for pos, product, lot in _lots_of(r.canonical_json)]
+        rows = [{"cid": r.id, "pos": pos, "product": product,
+                 "lot": lot.replace("\x00", "").strip(), "key": lot_key(lot)}
+                for r in page if r.state == "signed"
+                for pos, product, lot in _lots_of(r.canonical_json)]
         if rows:
             conn.execute(insert, rows)
         last = page[-1].id
