@@ -116,7 +116,7 @@ def _logical_lines(text: str) -> list[str]:
     """Lines, with a backslash at the end of a line continuing it."""
     out: list[str] = []
     pending = ""
-    for line in text.splitlines():
+    for line in re.split(r"\r\n|\r|\n", text):     # not str.splitlines(): U+0085 is text
         if line.endswith("\\") and not line.endswith("\\\\"):
             pending += line[:-1]
             continue
@@ -131,7 +131,7 @@ def unescape_value(raw: str) -> str:
     """A value as QSettings writes it in an INI file: optionally "quoted", with C
     escapes (``\\"``, ``\\\\``, ``\\n``, ``\\xHHHH``...), a leading ``@`` doubled, and
     commas outside quotes separating a list (returned joined by ", ")."""
-    raw = raw.strip()
+    raw = raw.strip(" \t")
     items: list[str] = []
     current: list[str] = []
     quoted = False
@@ -169,6 +169,8 @@ def unescape_value(raw: str) -> str:
     value = ", ".join(items)
     if value.startswith("@@"):
         value = value[1:]
+    elif value.startswith("@String(") and value.endswith(")"):   # text with a NUL in it
+        value = value[len("@String("):-1]
     elif value.startswith("@"):
         return ""                         # @ByteArray(...), @Variant(...): not a text setting
     return value
