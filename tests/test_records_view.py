@@ -25,7 +25,8 @@ def records(store, make_consultation, jane_data):
     """Jane: one signed consultation and an open draft; Zoë: nothing yet."""
     c = make_consultation()
     signed = store.sign(None, c, PDF, fingerprint(c), "Dr Ana Silva")
-    draft = store.save_draft(None, jane_data, "plan")
+    draft = store.save_draft(None, jane_data, "plan",           # a draft started for her
+                             patient_id=store.signed(signed).patient_id)
     store.add_patient("Zoë Ängström", dt.date(1990, 5, 1))
     return {"signed": signed, "draft": draft}
 
