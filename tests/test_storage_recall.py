@@ -141,3 +141,26 @@ def test_recall_command_errors_are_one_sentence(capsys, tmp_path):
     assert code == 2 and "no records database" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "recall", "  ", "--database", str(tmp_path / "none.sqlite3"))
     assert code == 2 and "lot number" in err
+
+
+def test_a_consultation_imported_from_a_file_is_found_by_recall(capsys, fresh_home,
+                                                                monkeypatch):
+    """``mesodesk import`` then ``mesodesk recall``, both on the records the settings
+    name, as a clinic would after a manufacturer's recall notice."""
+    from pathlib import Path
+
+    from mesodesk.ui.settings import Settings
+
+    monkeypatch.delenv("MESODESK_DATABASE_URL", raising=False)
+    settings = Settings()
+    settings.database_url = str(fresh_home / "clinic.sqlite3")
+    settings.sync()
+    signed = Path(__file__).parent / "data" / "pack_hair_dutasteride.json"
+    assert run(capsys, "import", str(signed))[0] == 0
+    code, out, _ = run(capsys, "recall", "dut0426", "--json")
+    assert code == 0
+    [entry] = json.loads(out)["consultations"]
+    assert (entry["patient"]["name"], entry["date"], entry["product"], entry["lot"]) == (
+        "Tomás Ó Briain", "2026-11-25", "dutasteride", "DUT0426")
+    with open_store(fresh_home / "clinic.sqlite3") as store:
+        assert store.signed(entry["consultation_id"]).fingerprint

@@ -859,7 +859,7 @@ class MainWindow(QMainWindow):
             return False
         self.saved_path = path
         self.done_page.saved(path)
-        self.audit("exported", {"file": os.path.basename(path)})
+        self.audit("exported", {"format": "pdf"})  # no file name: it names the patient
         self.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
         return True
 
