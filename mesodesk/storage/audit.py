@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from mesodesk.storage.chain import GENESIS, canonical_detail, event_hash, verify_trail
 from mesodesk.storage.clock import format_time
@@ -96,26 +96,22 @@ class AuditRepository:
             raise StoreError("an audit event's detail must be a JSON object")
         consultation_id = None if consultation_id is None else clean(consultation_id)
         check_detail(detail, self._patient_names(consultation_id))
-        last = self.conn.execute(select(audit_events.c.seq, audit_events.c.hash)
-                                 .order_by(audit_events.c.seq.desc()).limit(1)).first()
+        last = self.conn.execute(_LAST).first()
         seq, prev = (int(last.seq) + 1, last.hash) if last else (1, GENESIS)
         practitioner = clean(practitioner)
         time, detail_text = format_time(now), canonical_detail(detail)
         digest = event_hash(seq, time, kind, practitioner, consultation_id, detail_text, prev)
-        self.conn.execute(insert(audit_events).values(
-            seq=seq, time=time, kind=kind, practitioner=practitioner,
-            consultation_id=consultation_id, detail=detail_text, prev_hash=prev, hash=digest))
+        self.conn.execute(insert(audit_events), {
+            "seq": seq, "time": time, "kind": kind, "practitioner": practitioner,
+            "consultation_id": consultation_id, "detail": detail_text, "prev_hash": prev,
+            "hash": digest})
 
     def _patient_names(self, consultation_id: str | None) -> list[str]:
         """The names of the patient of ``consultation_id``: as in the consultation and
         as in the patient's record."""
         if consultation_id is None:
             return []
-        row = self.conn.execute(
-            select(consultations.c.patient_name, patients.c.name)
-            .select_from(consultations.outerjoin(
-                patients, patients.c.id == consultations.c.patient_id))
-            .where(consultations.c.id == consultation_id)).first()
+        row = self.conn.execute(_NAMES, {"cid": consultation_id}).first()
         return [] if row is None else [n for n in row if n]
 
     def events(self, consultation_id: str | None = None) -> list[AuditEvent]:
@@ -133,6 +129,15 @@ class AuditRepository:
             .where(consultations.c.state == "signed")
             .order_by(consultations.c.signed_at, consultations.c.id))
         return verify_trail((_event(r) for r in events), (tuple(r) for r in signed))
+
+
+# Built once: every event runs these.
+_LAST = select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()) \
+    .limit(1)
+_NAMES = (select(consultations.c.patient_name, patients.c.name)
+          .select_from(consultations.outerjoin(patients,
+                                               patients.c.id == consultations.c.patient_id))
+          .where(consultations.c.id == bindparam("cid")))
 
 
 def _event(r: Any) -> AuditEvent:

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from mesodesk.storage.records import Draft, DraftSummary, StoreError
 from mesodesk.storage.schema import clean, consultations, new_id
@@ -51,10 +51,7 @@ class DraftRepository:
 
     def state(self, consultation_id: str) -> Any:
         """(state, supersedes, patient_id) of a consultation, or None."""
-        return self.conn.execute(
-            select(consultations.c.state, consultations.c.supersedes,
-                   consultations.c.patient_id)
-            .where(consultations.c.id == consultation_id)).first()
+        return self.conn.execute(_STATE, {"cid": consultation_id}).first()
 
     def save(self, draft_id: str | None, data: dict[str, Any], step: str, practitioner: str,
              now: dt.datetime, patient_id: str | None) -> tuple[str, bool]:
@@ -74,9 +71,8 @@ class DraftRepository:
                 raise StoreError("this consultation is signed and cannot be changed; "
                                  "start a new version")
             if row is not None:
-                self.conn.execute(update(consultations)
-                                  .where(consultations.c.id == draft_id,
-                                         consultations.c.state == "draft").values(**values))
+                statement = _UPDATE if patient_id is None else _UPDATE_WITH_PATIENT
+                self.conn.execute(statement, {"draft_id": draft_id, **values})
                 return draft_id, False
         new = draft_id or new_id()
         self.conn.execute(insert(consultations).values(id=new, state="draft", created_at=now,
@@ -126,3 +122,14 @@ class DraftRepository:
             data=json.dumps(data, ensure_ascii=False), supersedes=consultation_id,
             created_at=now, updated_at=now))
         return new
+
+
+# Built once: the draft is saved every few seconds while it is typed.
+_STATE = (select(consultations.c.state, consultations.c.supersedes, consultations.c.patient_id)
+          .where(consultations.c.id == bindparam("cid")))
+_SAVED = ("step", "patient_name", "patient_key", "patient_dob", "consultation_date",
+          "practitioner", "data", "updated_at")
+_UPDATE = (update(consultations)
+           .where(consultations.c.id == bindparam("draft_id"), consultations.c.state == "draft")
+           .values({name: bindparam(name, type_=consultations.c[name].type) for name in _SAVED}))
+_UPDATE_WITH_PATIENT = _UPDATE.values(patient_id=bindparam("patient_id"))
