@@ -1,5 +1,6 @@
 """What a patient reads in the pack: the right risks, disclosures, numbers and
-type size, for several real-looking consultations (one build per file)."""
+type size, key facts on page 1, two copies in one file, for several
+real-looking consultations (one build per file)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from mesodesk.domain import fingerprint, load
-from mesodesk.pack import build_pack, read_embedded
+from mesodesk.pack import build_pack, pack_copies, read_embedded
 
 DATA = Path(__file__).parent / "data"
 FILES = ["jane", "pack_dca_submental", "pack_txa_melasma", "pack_pcdc_abdomen",
@@ -27,6 +28,19 @@ class Pack:
         self.text = "\n".join(self.pages)
         self.flat = flat(self.text)
         self.fingerprint = fingerprint(self.consultation)
+        self.copies = pack_copies(self.pdf)
+
+    def text_of(self, pages) -> str:
+        return flat("\n".join(self.pages[n - 1] for n in pages))
+
+    @property
+    def patient_text(self) -> str:
+        """The patient's copy without the references."""
+        return self.text_of(p for p in self.copies.patient if p not in self.copies.references)
+
+    @property
+    def record_text(self) -> str:
+        return self.text_of(p for p in self.copies.clinic if p not in self.copies.references)
 
     def page_with(self, words: str) -> int:
         hits = [i for i, t in enumerate(self.pages) if words in flat(t)]
@@ -46,7 +60,8 @@ def packs(catalogue) -> dict[str, Pack]:
 
 def risks_section(pack: Pack) -> str:
     text = pack.flat
-    return text[text.index("Risks of this treatment"):text.index("Before your treatment")]
+    start = text.index("Risks of this treatment")
+    return text[start:text.index("After your treatment", start)]
 
 
 DCA_RISKS = ("dca-nerve-injury", "dca-dysphagia", "dca-ulceration", "dca-swelling")
@@ -94,8 +109,7 @@ def test_both_hair_loss_products_and_their_status_are_listed(packs):
     hair = packs["pack_hair_dutasteride"]
     assert re.search(r"Please note: Dutasteride.{0,80} is used off-label in your treatment",
                      hair.flat)
-    record = hair.pages[hair.page_with("Part 4. Treatment record"):]
-    record_text = flat("\n".join(record))
+    record_text = hair.record_text
     for lot in ("DUT0426", "LID1125", "2027-06-30", "2028-01-31", "0.5 mL"):
         assert lot in record_text
 
@@ -110,8 +124,10 @@ def test_needle_is_written_as_gauge_times_length_never_larger_or_smaller(packs):
 
 def test_emergency_phone_is_on_the_aftercare_card_page_and_card_is_one_page(packs):
     for pack in packs.values():
-        card = pack.page_with("Part 5. Aftercare card")
-        assert card == len(pack.pages) - 1, "the card is the last page, on its own"
+        card = pack.page_with("Aftercare card Keep this card.")
+        patient_pages = [p for p in pack.copies.patient if p not in pack.copies.references]
+        assert card + 1 == patient_pages[-1], "the card is the last page of the patient's copy"
+        assert "Clinic's record" in flat(pack.pages[card + 1]), "and on its own page"
         phone = pack.consultation.clinic.emergency_phone
         assert phone and phone in flat(pack.pages[card])
         assert "Get help at once" in flat(pack.pages[card])
@@ -143,20 +159,19 @@ def test_embedded_consultation_is_the_canonical_json(packs):
 
 def test_references_list_every_cited_source(packs, catalogue):
     pack = packs["pack_dca_submental"]
-    start = pack.text.index("References")
-    end = pack.text.index("Part 3. Consent form")
-    outside = flat(pack.text[:start] + pack.text[end:])  # part 2 and the record's findings
+    outside = pack.patient_text + " " + pack.record_text
     cited = {int(n) for group in re.findall(r"\[([\d, ]+)\]", outside)
              for n in group.split(",")}
     assert cited and max(cited) >= 10
-    refs = flat(pack.text[start:end])
-    listed = [int(n) for n in re.findall(r"(?:^|\s)(\d+)\.\s\s?\S", refs)]
+    refs = pack.text_of(pack.copies.references)
+    assert refs.startswith("References") and pack.copies.references[-1] == len(pack.pages)
+    listed = [int(n) for n in re.findall(r"(?:^|\s)(\d+)\.\s\S", refs)]
     for n in sorted(cited):
         assert n in listed, f"reference {n} is cited but not listed"
     assert cited == set(range(1, max(cited) + 1)), "numbered in order of first citation"
     assert max(cited) + 1 not in listed, "no source is listed that is never cited"
     assert "Kybella" in refs or "KYBELLA" in refs
-    record = flat(pack.text[pack.text.index("Part 4. Treatment record"):])
+    record = pack.record_text
     assert re.search(r"bruising in 72% of treated patients in the trials\)\. A written reason "
                      r"is needed to go ahead\. \[\d+(, \d+)*\]", record)
 
@@ -172,7 +187,7 @@ def test_unresolved_findings_mark_the_pack_as_a_draft(packs, catalogue):
     c = packs["pack_txa_melasma"].consultation
     draft = build_pack(c.replace(consent=c.consent.__class__(photos="none")), catalogue)
     text = flat("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(draft)).pages))
-    assert "DRAFT, NOT FOR TREATMENT: 1 safety finding is not resolved" in text
+    assert "DRAFT, NOT FOR TREATMENT: 1 safety check is not resolved. Do not sign." in text
     assert "NOT RESOLVED: this pack must not be used for treatment." in text
     for pack in packs.values():
         assert "DRAFT" not in pack.flat
@@ -186,8 +201,10 @@ def test_override_reason_and_acknowledgement_are_recorded(packs):
 
 def test_screening_answers_and_cooling_off_are_printed(packs):
     dca = packs["pack_dca_submental"].flat
-    assert re.search(r"blood thinner \(anticoagulant\).*? Yes", dca)
-    assert "14 days: treatment no earlier than 9 December 2026" in dca
+    record = packs["pack_dca_submental"].record_text
+    assert re.search(r"Yes Do you take a blood thinner \(anticoagulant\)", record)
+    assert re.search(r"No \(\d+\): Are you pregnant", record), "the no answers, compactly"
+    assert "Cooling-off time agreed: 14 days: no treatment before 9 December 2026" in dca
 
 
 def _text_sizes(page) -> set[tuple[float, str]]:
@@ -205,27 +222,31 @@ def test_patient_text_is_at_least_12_point(packs):
     """Everything except the running header and footer is 12 pt or larger,
     including the whole aftercare card (it is never shrunk to fit)."""
     pack = packs["pack_dca_submental"]
-    running = ("Fingerprint", "Page ", "Riverside Aesthetics", "Ελένη Παπαδοπούλου, born")
-    for number in (0, 1, pack.page_with("Part 3. Consent form"), len(pack.pages) - 1):
+    running = ("Fingerprint", "Page ", "Patient's copy", "Clinic's record",
+               "Ελένη Παπαδοπούλου, born")
+    card = pack.page_with("Aftercare card Keep this card.")
+    for number in (0, 1, pack.page_with("Consent form Patient"), card,
+                   pack.copies.clinic[0] - 1):
         small = [(size, text) for size, text in _text_sizes(pack.reader.pages[number])
                  if size < 12 and not text.startswith(running)]
         assert not small, f"page {number + 1}: {small[:3]}"
     for name, other in packs.items():  # no aftercare card is shrunk to fit its page
-        running = ("Fingerprint", "Page ", "Riverside Aesthetics",
+        running = ("Fingerprint", "Page ", "Patient's copy",
                    other.consultation.patient.name + ", born")
-        small = [(size, text) for size, text in _text_sizes(other.reader.pages[-1])
+        card = other.page_with("Aftercare card Keep this card.")
+        small = [(size, text) for size, text in _text_sizes(other.reader.pages[card])
                  if size < 12 and not text.startswith(running)]
         assert not small, f"{name}: {small[:3]}"
 
 
 def test_styles_keep_body_text_at_12_point_or_more():
-    from mesodesk.pack.styles import MIN_BODY_PT, stylesheet
+    from mesodesk.pack.styles import MIN_BODY_PT, REFERENCE_PT, stylesheet
 
     sheet = stylesheet()
-    assert MIN_BODY_PT >= 12
+    assert MIN_BODY_PT >= 12 and REFERENCE_PT >= 10
     for name in sheet.byName:
         style = sheet[name]
-        assert style.fontSize >= 12, name
+        assert style.fontSize >= (REFERENCE_PT if name == "Reference" else 12), name
         assert style.fontName.startswith("DejaVuSans"), name
 
 
@@ -247,23 +268,14 @@ def test_signature_png_is_drawn_as_an_image(packs):
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
-def test_summary_fits_on_the_first_page(catalogue, paper):
+def test_key_facts_fit_on_the_first_page(catalogue, paper):
     c = load(DATA / "pack_hair_dutasteride.json")
     pdf = build_pack(c, catalogue, paper=paper)
     reader = PdfReader(io.BytesIO(pdf))
     first, second = (flat(reader.pages[i].extract_text()) for i in (0, 1))
-    assert "checks that the pack is unaltered" in first
-    assert "Part 2" not in first and "Part 2. Information for you" in second
-
-
-def test_contents_give_the_page_each_part_starts_on(packs):
-    for pack in packs.values():
-        layout = pack.reader.pages[0].extract_text(extraction_mode="layout")
-        listed = {int(m[1]): int(m[2]) for m in
-                  re.finditer(r"^\s*([1-5])\s+\S.*?\s(\d+)\s*$", layout, re.M)}
-        actual = {n: pack.page_with(f"Part {n}. ") + 1 for n in range(2, 6)}
-        actual[1] = 1
-        assert listed == actual
+    assert first.startswith("Riverside Aesthetics") and "Key facts about your treatment" in first
+    assert "Whom to call" in first and "+44 1225 000000" in first
+    assert "More about your treatment" not in first and "More about your treatment" in second
 
 
 def test_a_non_english_patient_is_told_the_pack_is_in_english(make_consultation, catalogue):
@@ -277,6 +289,148 @@ def test_a_licensed_anaesthetic_is_not_claimed_to_be_within_licence(packs):
     """Lidocaine is licensed, but the catalogue lists no licensed indication for
     this use, so the pack says "licensed medicine" and no more."""
     hair = packs["pack_hair_dutasteride"].flat
-    lidocaine = hair[hair.index("Lidocaine (local anaesthetic)", hair.index("The products")):]
+    lidocaine = hair[hair.index("Lidocaine (local anaesthetic)",
+                                hair.index("More about your treatment")):]
     assert lidocaine.split("Status for this use: ")[1].startswith("licensed medicine ")
     assert "used within its licence" not in hair
+
+
+# ------------------------------------------------------- issue 11: key facts, length, copies
+
+def test_an_ordinary_plan_fits_in_twelve_pages(packs):
+    """One indication, one product, no findings: at most 12 pages, both copies."""
+    jane = packs["jane"]
+    c = jane.consultation
+    assert len(c.products) == 1 and not jane.record_text.count("Overridden")
+    assert "The safety rules found nothing that needs attention." in jane.record_text
+    assert len(jane.pages) <= 12
+
+
+def test_page_one_holds_the_key_facts(packs, catalogue):
+    """Common risks with a frequency, the alternatives, time to think, and the
+    clinic's phone numbers, before any detail; no contents table."""
+    for name, pack in packs.items():
+        first = flat(pack.pages[0])
+        assert "What is in this pack" not in first
+        c = pack.consultation
+        common = [r for _, r in sel_risks(c, catalogue) if r.frequency in ("very-common", "common")]
+        assert common, name
+        for risk in common:
+            frequency = short_frequency(risk)
+            assert re.search(r"\b(about|most|common|almost|\d+ in \d+)", frequency), frequency
+            assert f"{flat(risk.name)}: {flat(frequency)}." in first, (name, risk.name)
+        for alternative in catalogue.indications[c.indication].alternatives:
+            assert flat(alternative.text) in first, (name, alternative.text)
+        assert "You do not have to decide today." in first
+        days = c.consent.cooling_off_days
+        if days:
+            assert f"Your cooling-off time is {days} days" in first, name
+        assert c.clinic.phone in first and c.clinic.emergency_phone in first
+        assert "Call 999" in first
+
+
+def short_frequency(risk):
+    from mesodesk.pack.parts import short_frequency
+
+    return short_frequency(risk)
+
+
+def sel_risks(c, catalogue):
+    from mesodesk.pack.selection import risks
+
+    return risks(c, catalogue)
+
+
+def test_each_risk_is_listed_once_with_one_frequency(packs, catalogue):
+    for name, pack in packs.items():
+        section = risks_section(pack)
+        for _, risk in sel_risks(pack.consultation, catalogue):
+            listed = re.findall(re.escape(flat(risk.name)) + r"(?: \(serious\))? How often:",
+                                section)
+            assert len(listed) == 1, (name, risk.name)
+        assert section.count("How often:") == len(sel_risks(pack.consultation, catalogue))
+    dca = risks_section(packs["pack_dca_submental"])
+    groups = ["Common side effects", "Risks where nobody knows how often they happen"]
+    assert all(g in dca for g in groups)
+    assert dca.index("Difficulty swallowing") < dca.index(groups[1]) < dca.index("Hair loss")
+
+
+# Rule ids that are also ordinary words the patient's copy may use as such.
+PLAIN_WORDS = {"off-label"}
+
+
+def test_the_patients_copy_holds_no_rule_id_or_override_wording(packs, catalogue):
+    rule_ids = set(catalogue.rules)
+    for q in catalogue.screening.values():
+        rule_ids |= {e.rule for e in q.on_yes + q.on_unknown}
+    rule_ids -= PLAIN_WORDS
+    assert len(rule_ids) > 20
+    dca = packs["pack_dca_submental"]
+    assert dca.consultation.consent.overrides, "this plan has an overridden finding"
+    for name, pack in packs.items():
+        patient = pack.patient_text
+        record = pack.record_text
+        for f in (pack.consultation.consent.overrides):
+            assert f.rule in record
+        found = [r for r in rule_ids if re.search(rf"(?<![\w-]){re.escape(r)}(?![\w-])", patient)]
+        assert not found, (name, found)
+        for words in ("Overridden", "Acknowledged by the practitioner", "Reason:"):
+            assert words not in patient, (name, words)
+    assert "Stable INR-free DOAC" not in dca.patient_text
+    assert "Stable INR-free DOAC" in dca.record_text
+
+
+def test_copies_are_distinct_page_ranges_of_the_one_file(packs):
+    for name, pack in packs.items():
+        cp = pack.copies
+        patient = [p for p in cp.patient if p not in cp.references]
+        clinic = [p for p in cp.clinic if p not in cp.references]
+        assert patient[0] == 1 and not set(patient) & set(clinic)
+        assert sorted(patient + clinic + list(cp.references)) == list(range(1, len(pack.pages) + 1))
+        assert all("Patient's copy" in pack.pages[p - 1] for p in patient[1:])
+        assert all("Clinic's record" in pack.pages[p - 1] for p in clinic)
+        assert "Health questions" in pack.record_text and "Health questions" not in pack.patient_text
+
+
+def test_references_are_one_line_each_at_ten_point(packs):
+    from mesodesk.pack.styles import REFERENCE_PT
+
+    pack = packs["pack_dca_submental"]
+    sizes = set()
+    lines: list[str] = []
+    for number in pack.copies.references:
+        page = pack.reader.pages[number - 1]
+        page.extract_text(visitor_text=lambda t, cm, tm, f, s: sizes.add(round(s * tm[3] * cm[3], 1))
+                          if t.strip() else None)
+        lines += [ln for ln in pack.pages[number - 1].splitlines()]
+    assert min(s for s in sizes if s > 9.6) >= REFERENCE_PT
+    entries = [ln for ln in lines if re.match(r"\d+\. \S", ln)]
+    assert len(entries) >= 10
+    starts = [int(ln.split(".")[0]) for ln in entries]
+    assert starts == list(range(1, len(starts) + 1)), "one line each: every line starts a reference"
+    assert any("doi:10." in ln for ln in entries)
+
+
+def test_teach_back_questions_are_on_the_consent_form_and_in_the_record(packs, catalogue):
+    from mesodesk.rules.teachback import questions
+
+    for name, pack in packs.items():
+        asked = questions(pack.consultation, catalogue)
+        consent = pack.patient_text[pack.patient_text.index("Consent form"):]
+        assert "Checking we explained it well" in consent
+        for q in asked:
+            assert flat(q.question) in consent, (name, q.question)
+            assert flat(q.question) in pack.record_text, (name, q.question)
+        assert pack.record_text.count("Not recorded in the file") == len(asked)
+    jane = packs["jane"].patient_text
+    assert "What would you do if the skin turned white or grey, or you had trouble seeing?" in jane
+
+
+def test_medical_words_are_explained_in_a_glossary(packs):
+    jane = packs["jane"].patient_text
+    box = jane[jane.index("Words explained"):]
+    for term in ("Hyaluronic acid", "Anaphylaxis", "Licensed medicine"):
+        assert term in box
+    assert "Necrosis" not in box, "only words this copy uses"
+    dca = packs["pack_dca_submental"].patient_text
+    assert "Necrosis" in dca[dca.index("Words explained"):]

@@ -257,6 +257,31 @@ class DrugClass:
 
 
 @frozen
+class GlossaryTerm:
+    """A medical word the pack cannot avoid, explained in plain words. It is
+    printed when the patient's copy uses ``term`` or one of ``also``."""
+
+    term: str = field(nonempty=True)
+    also: tuple[str, ...] = ()
+    meaning: Statement = field()
+
+
+@frozen
+class TeachBack:
+    """A teach-back question: the patient explains a point in their own words.
+    ``question`` and ``answer`` may use {plan}, {products}, {areas} and
+    {clinic_phone}; ``status`` limits it to plans with a product of that
+    regulatory status for this use."""
+
+    question: str = field(nonempty=True)
+    answer: str = field(nonempty=True)       # what a good answer covers (for the practitioner)
+    applies_to: AppliesTo = field()
+    status: tuple[Regulatory, ...] = ()
+    order: int = 0
+    source: tuple[str, ...] = field(nonempty=True, ref="sources")
+
+
+@frozen
 class Drug:
     """A medicine as patients and prescribers write it (``drugs.toml``): the
     generic name, other names and brands, and its classes."""
@@ -283,6 +308,8 @@ class Texts:
     cooling_off: Statement = field()
     seek_help: Statement = field()
     emergency: Statement = field()
+    teach_back: Statement = field()
+    glossary: tuple[GlossaryTerm, ...] = ()
 
 
 @frozen
@@ -305,3 +332,4 @@ class Catalogue:
     drug_classes: Mapping[str, DrugClass] = field()
     drugs: Mapping[str, Drug] = field()
     texts: Texts = field()
+    teachback: Mapping[str, TeachBack] = field()

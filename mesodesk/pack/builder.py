@@ -94,9 +94,11 @@ def build_pack(consultation: Consultation, catalogue: Catalogue, *, paper: str =
     fp = fingerprint(consultation)
     findings = sort_findings(evaluate(consultation, catalogue))
     ctx = parts.PackContext(consultation, catalogue, fp, findings, geometry(paper))
-    flowables = parts.summary(ctx) + parts.information(ctx)
-    later = parts.consent(ctx) + parts.record(ctx) + parts.aftercare(ctx)
-    flowables += parts.references(ctx) + later  # references close part 2
+    # built in reading order, so sources are numbered in the order first cited
+    flowables = parts.key_facts(ctx) + parts.information(ctx)
+    flowables += parts.glossary(ctx, "\n".join(ctx.citations.texts))
+    flowables += parts.consent(ctx) + parts.aftercare(ctx) + parts.record(ctx)
+    flowables += parts.references(ctx)
     c = consultation
     running = Running(clinic=c.clinic.name,
                       patient=f"{c.patient.name}, born {parts.long_date(c.patient.date_of_birth)}",
@@ -112,6 +114,7 @@ def build_pack(consultation: Consultation, catalogue: Catalogue, *, paper: str =
         creator=creator(catalogue),
         producer=f"mesodesk {__version__}",
         lang="en",  # the catalogue, and so every word printed, is English
+        sections=parts.SECTIONS,
     )
     log.debug("built a pack of %d bytes", len(pdf))
     pdf = attach(pdf, canonical_json(consultation))

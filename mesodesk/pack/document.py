@@ -1,6 +1,8 @@
 """The page machinery: a BaseDocTemplate with a first-page and a later-page
-template, a running header and footer, and a canvas that numbers pages
-"Page X of Y" once the total is known."""
+template, a running header (naming the copy: patient's or clinic's) and footer,
+and a canvas that numbers pages "Page X of Y" once the total is known and
+writes the PDF outline: one entry per section, grouped by copy, from which
+:mod:`mesodesk.pack.copies` reads the pages of each copy."""
 
 from __future__ import annotations
 
@@ -24,6 +26,16 @@ from mesodesk.pack.text import one_line
 # pure-Python ASCII85 encoder was a fifth of the build time. Set once, for
 # every build, so output stays deterministic (only this package uses reportlab).
 rl_config.useA85 = 0
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the pack: its outline title and the copy it belongs to
+    ("" for the references, which serve both copies)."""
+
+    key: str
+    title: str
+    copy: str
 
 
 @dataclass(frozen=True)
@@ -53,17 +65,19 @@ def fit(text: str, font: str, size: float, width: float) -> str:
     return text + "…"
 
 
-def numbered_canvas(running: Running, geometry: Geometry, created: str) -> type[Canvas]:
+def numbered_canvas(running: Running, geometry: Geometry, created: str,
+                    sections: Sequence[Section] = ()) -> type[Canvas]:
     """A canvas class that keeps each page until the end, then writes
-    "Page X of Y" on every page, and dates the file ``created``."""
+    "Page X of Y" on every page and the outline of ``sections``, and dates the
+    file ``created``."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.setDateFormatter(lambda *_: created)
             self._pages: list[dict[str, Any]] = []
-            self.part_pages: dict[int, int] = {}  # part number -> page it starts on
-            self.page_refs: list[tuple[int, float, float, int]] = []  # page, x, y, part
+            self.part_pages: dict[str, int] = {}  # section key -> page it starts on
+            self.copy_name = ""  # the copy being drawn, for the running header
 
         def showPage(self) -> None:  # noqa: N802 (reportlab's name)
             self._pages.append(dict(self.__dict__))
@@ -71,21 +85,31 @@ def numbered_canvas(running: Running, geometry: Geometry, created: str) -> type[
 
         def save(self) -> None:
             total = len(self._pages)
+            starts = dict(self.part_pages)
+            marks = dict(starts)  # bookmark key -> page; a copy's own mark at its first section
+            for section in sections:
+                if section.copy and section.key in starts:
+                    marks.setdefault(f"copy:{section.copy}", starts[section.key])
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
                 self._page_number(number, total)
-                self._page_refs(number)
+                for key, page in marks.items():
+                    if page == number:
+                        self.bookmarkPage(key, fit="XYZ", top=geometry.height)
                 super().showPage()
+            self._outline(starts)
             super().save()
 
-        def _page_refs(self, number: int) -> None:
-            for page, x, y, part in self.page_refs:
-                if page == number and part in self.part_pages:
-                    self.saveState()
-                    self.setFont(FAMILY, 12)
-                    self.setFillColor(INK)
-                    self.drawString(x, y, str(self.part_pages[part]))
-                    self.restoreState()
+        def _outline(self, starts: dict[str, int]) -> None:
+            """Copy -> sections, in pack order; a copy's entry opens its first section."""
+            copies_done: set[str] = set()
+            for section in sections:
+                if section.key not in starts:
+                    continue
+                if section.copy and section.copy not in copies_done:
+                    copies_done.add(section.copy)
+                    self.addOutlineEntry(section.copy, f"copy:{section.copy}", level=0)
+                self.addOutlineEntry(section.title, section.key, level=1 if section.copy else 0)
 
         def _page_number(self, number: int, total: int) -> None:
             self.saveState()
@@ -98,34 +122,21 @@ def numbered_canvas(running: Running, geometry: Geometry, created: str) -> type[
     return NumberedCanvas
 
 
-class PartHeading(Paragraph):
-    """A part's title; records the page it lands on for the contents."""
+class SectionStart(Flowable):
+    """Marks where a section starts (zero size): records its page for the
+    outline and names the copy in the running header from this page on."""
 
-    def __init__(self, text: str, style: Any, part: int) -> None:
-        super().__init__(text, style)
-        self.part = part
-
-    def draw(self) -> None:
-        self.canv.part_pages.setdefault(self.part, self.canv.getPageNumber())
-        super().draw()
-
-
-class PageOf(Flowable):
-    """The page a part starts on, written in once the whole pack is laid out
-    (the contents on page 1 are drawn before later pages exist)."""
-
-    def __init__(self, part: int, width: float = 12 * mm, height: float = 15) -> None:
+    def __init__(self, section: Section) -> None:
         super().__init__()
-        self.part = part
-        self.width = width
-        self.height = height
+        self.section = section
+        self.width = self.height = 0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return self.width, self.height
+        return 0, 0
 
     def draw(self) -> None:
-        x, y = self.canv.absolutePosition(0, 3)
-        self.canv.page_refs.append((self.canv.getPageNumber(), x, y, self.part))
+        self.canv.part_pages.setdefault(self.section.key, self.canv.getPageNumber())
+        self.canv.copy_name = self.section.copy
 
 
 class PackDocument(BaseDocTemplate):
@@ -163,7 +174,12 @@ class PackDocument(BaseDocTemplate):
         y = g.height - g.top + 8 * mm
         canvas.setFont(BOLD, RUNNING_PT + 1)
         canvas.setFillColor(ACCENT)
-        canvas.drawString(g.left, y, self._header_texts[0])
+        left = self._header_texts[0]
+        copy_name = getattr(canvas, "copy_name", "")
+        if copy_name:
+            left = fit(f"{copy_name} · {self.running.clinic}", BOLD, RUNNING_PT + 1,
+                       g.frame_width / 2 - 6)
+        canvas.drawString(g.left, y, left)
         canvas.setFont(FAMILY, RUNNING_PT + 1)
         canvas.setFillColor(INK)
         canvas.drawRightString(g.width - g.right, y, self._header_texts[1])
@@ -187,10 +203,10 @@ class PackDocument(BaseDocTemplate):
 
 
 def render(flowables: Sequence[Flowable], geometry: Geometry, running: Running,
-           created: dt.date, **info: Any) -> bytes:
+           created: dt.date, sections: Sequence[Section] = (), **info: Any) -> bytes:
     """Lay out ``flowables`` and return the PDF bytes (before attachments)."""
     buffer = io.BytesIO()
     doc = PackDocument(buffer, geometry, running, **info)
     doc.build(list(flowables),
-              canvasmaker=numbered_canvas(running, geometry, pdf_date(created)))
+              canvasmaker=numbered_canvas(running, geometry, pdf_date(created), sections))
     return buffer.getvalue()

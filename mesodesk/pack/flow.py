@@ -102,6 +102,7 @@ class Citations:
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self.order: list[str] = []
+        self.texts: list[str] = []  # the catalogue text printed through here (for the glossary)
 
     def mark(self, keys: Sequence[str]) -> str:
         """Markup such as " [1, 4]" for these source keys."""
@@ -118,10 +119,13 @@ class Citations:
         return f" [{listed}]"
 
     def statement(self, st: Statement, style: str = "Body", *, prefix: str = "") -> Paragraph:
+        self.texts.append(st.text)
         return para(st.text, style, prefix=prefix, suffix=self.mark(st.source))
 
-    def bullet(self, st: Statement, *, prefix: str = "", suffix: str = "") -> Paragraph:
-        return bullet(st.text, prefix=prefix, suffix=suffix + self.mark(st.source))
+    def bullet(self, st: Statement, *, prefix: str = "", suffix: str = "",
+               style: str = "Bullet") -> Paragraph:
+        self.texts.append(st.text)
+        return bullet(st.text, prefix=prefix, suffix=suffix + self.mark(st.source), style=style)
 
 
 # Tables draw with their own default font (Helvetica 10) unless told otherwise.
@@ -138,9 +142,11 @@ def cell(value: Cell, style: str = "Cell") -> Flowable | list[Flowable]:
 
 
 def table(rows: Sequence[Sequence[Cell]], widths: Sequence[float], *,
-          header: bool = False, shade_first_column: bool = False) -> Table:
+          header: bool = False, shade_first_column: bool = False,
+          bold_first_column: bool = False, compact: bool = False) -> Table:
     """A ruled table of escaped cells; the header row repeats on later pages."""
-    data = [[cell(v, "CellBold" if header and r == 0 else "Cell") for v in row]
+    data = [[cell(v, "CellBold" if (header and r == 0) or (bold_first_column and i == 0)
+                  else "Cell") for i, v in enumerate(row)]
             for r, row in enumerate(rows)]
     t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT",
               splitInRow=1)
@@ -150,8 +156,8 @@ def table(rows: Sequence[Sequence[Cell]], widths: Sequence[float], *,
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 5),
         ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ("TOPPADDING", (0, 0), (-1, -1), 2 if compact else 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3 if compact else 5),
     ]
     if header:
         style.append(("BACKGROUND", (0, 0), (-1, 0), SHADE))

@@ -1,4 +1,10 @@
-"""The five parts of the pack, one function each, returning flowables.
+"""The sections of the pack, one function each, returning flowables.
+
+The file holds two copies. The patient's copy: key facts (page 1), more about
+the treatment, the consent form and the aftercare card. The clinic's record:
+the treatment record with the screening answers and the safety findings (rule
+ids and override reasons appear only here). The references close the file and
+serve both copies.
 
 Every sentence of clinical content comes from the catalogue (with its
 sources); the words here only label and arrange it.
@@ -7,24 +13,26 @@ sources); the words here only label and arrange it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (CondPageBreak, Flowable, KeepInFrame, KeepTogether, PageBreak,
-                                Paragraph,
                                 Table)
 
-from mesodesk.catalogue.model import Catalogue, Indication, Product
+from mesodesk.catalogue.model import Catalogue, Indication, Product, Risk
 from mesodesk.domain.model import Consultation, Signature
 from mesodesk.pack import chart, selection as sel
-from mesodesk.pack.document import PageOf, PartHeading
-from mesodesk.pack.flow import (BidiParagraph, Box, Citations, Line, bullet, gap, labelled, para, png_image,
-                                table, table_style)
-from mesodesk.pack.styles import ALERT, Geometry, stylesheet
+from mesodesk.pack.document import Section, SectionStart
+from mesodesk.pack.flow import (BidiParagraph, Box, Citations, Line, bullet, gap, labelled, para,
+                                png_image, table, table_style)
+from mesodesk.pack.styles import ALERT, SHADE, Geometry, stylesheet
 from mesodesk.pack.text import markup
 from mesodesk.rules.finding import Finding
+from mesodesk.rules.teachback import Question, questions
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -32,13 +40,36 @@ ANSWER = {"yes": "Yes", "no": "No", "unknown": "Not known"}
 SEVERITY = {"block": "Block", "warn": "Warning", "info": "Information"}
 ROLE_TITLE = {"patient": "Patient", "practitioner": "Practitioner",
               "witness": "Witness or interpreter"}
-PART_TITLES = ("Summary", "Information for you", "Consent form", "Treatment record",
-               "Aftercare card")
+
+PATIENT_COPY = "Patient's copy"
+CLINIC_COPY = "Clinic's record"
+SECTIONS = (
+    Section("key-facts", "Key facts", PATIENT_COPY),
+    Section("information", "More about your treatment", PATIENT_COPY),
+    Section("consent", "Consent form", PATIENT_COPY),
+    Section("aftercare", "Aftercare card", PATIENT_COPY),
+    Section("record", "Treatment record", CLINIC_COPY),
+    Section("references", "References", ""),
+)
+SECTION = {s.key: s for s in SECTIONS}
+# The risk groups, each risk in exactly one: by how often it happens.
+RISK_GROUPS = (("Common side effects", ("very-common", "common")),
+               ("Less common and rare risks", ("uncommon", "rare", "very-rare")),
+               ("Risks where nobody knows how often they happen", ("not-known",)))
+SERIOUS = ' <font color="#9c1c1c">(serious)</font>'
 
 
 def heading(text: str, style: str = "Heading", room_mm: float = 30) -> list[Flowable]:
     """A heading that never sits alone at the foot of a page."""
     return [CondPageBreak(room_mm * mm), para(text, style)]
+
+
+def section_start(key: str, title: str = "", style: str = "Part") -> list[Flowable]:
+    """The start of a section: its outline mark and its title."""
+    out: list[Flowable] = [SectionStart(SECTION[key])]
+    if title:
+        out.append(para(title, style))
+    return out
 
 
 def long_date(day: dt.date) -> str:
@@ -56,9 +87,19 @@ def signed_at_text(value: str) -> str:
     return text
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def short_frequency(risk: Risk) -> str:
+    """The frequency without its qualifiers: "about 9 in 10 people (87 in 100; ...)"
+    -> "about 9 in 10 people", for the key facts."""
+    return re.split(r"\s*[(;]", risk.frequency_text, maxsplit=1)[0].strip() or risk.frequency_text
+
+
 @dataclass
 class PackContext:
-    """Everything a part needs, worked out once."""
+    """Everything a section needs, worked out once."""
 
     consultation: Consultation
     catalogue: Catalogue
@@ -95,97 +136,136 @@ class PackContext:
     def unresolved(self) -> list[Finding]:
         return [f for f in self.findings if not f.resolved_by(self.consultation.consent)]
 
-    def heading(self, number: int) -> Paragraph:
-        return PartHeading(markup(f"Part {number}. {PART_TITLES[number - 1]}"),
-                           stylesheet()["Part"], number)
+    @cached_property
+    def risks(self) -> list[Risk]:
+        return [r for _, r in sel.risks(self.consultation, self.catalogue)]
+
+    @cached_property
+    def teach_back(self) -> list[Question]:
+        return questions(self.consultation, self.catalogue)
+
+    @property
+    def plan_text(self) -> str:
+        p = self.consultation.plan
+        if p.sessions <= 1:
+            return "1 session"
+        weeks = sel.number(p.interval_weeks)
+        total = sel.number(p.interval_weeks * (p.sessions - 1))
+        return (f"{plural(p.sessions, 'session')}, about {weeks} week"
+                f"{'s' if p.interval_weeks != 1 else ''} apart (about {total} weeks from "
+                f"first to last)")
+
+    @property
+    def practitioner_line(self) -> str:
+        c = self.consultation
+        return ", ".join(x for x in (c.practitioner.name,
+                                     sel.PROFESSION_LABEL[c.practitioner.profession],
+                                     c.practitioner.registration) if x)
 
 
-# ---------------------------------------------------------------- 1 Summary
+def _contacts(ctx: PackContext, style: str) -> list[Flowable]:
+    clinic = ctx.consultation.clinic
+    out = []
+    if clinic.phone:
+        out.append(labelled(f"{clinic.name}, telephone", clinic.phone, style))
+    if clinic.emergency_phone:
+        out.append(labelled("Urgent help from the clinic", clinic.emergency_phone,
+                            "Emergency"))
+    return out
 
-def summary(ctx: PackContext) -> list[Flowable]:
-    c = ctx.consultation
-    out: list[Flowable] = [para(c.clinic.name, "Clinic")]
+
+def _risk_line(risk: Risk) -> str:
+    return f"{risk.name}: {short_frequency(risk)}."
+
+
+# ------------------------------------------------------------ Key facts (page 1)
+
+def key_facts(ctx: PackContext) -> list[Flowable]:
+    c, texts, cite, w = ctx.consultation, ctx.catalogue.texts, ctx.citations, ctx.width
+    ind = ctx.indication
+    out: list[Flowable] = section_start("key-facts")
+    out.append(para(c.clinic.name, "Clinic"))
     contact = [x for x in (c.clinic.address, f"Telephone {c.clinic.phone}" if c.clinic.phone
                            else "") if x]
     if contact:
-        out.append(para(" · ".join(contact), "Note"))
-    out.append(para("Mesotherapy: information and consent", "Title"))
+        out.append(para(" · ".join(contact), "BodyTight"))
+    out.append(para("Key facts about your treatment", "Title"))
+    out.append(para(f"For {c.patient.name}, born {long_date(c.patient.date_of_birth)}. "
+                    f"Talked through with {c.practitioner.name} on {long_date(c.date)}. "
+                    f"The pages after this one tell you more."))
     if not c.language.startswith("en"):
         out.append(para(f"This pack is in English (the language recorded for you is "
                         f"'{c.language}'). Ask the clinic for an interpreter if you need one.",
                         "Alert"))
     if ctx.unresolved:
         out.append(para(f"DRAFT, NOT FOR TREATMENT: {len(ctx.unresolved)} safety "
-                        f"finding{'s are' if len(ctx.unresolved) > 1 else ' is'} not resolved "
-                        "(see part 4).", "Alert"))
-    practitioner = ", ".join(x for x in (c.practitioner.name,
-                                         sel.PROFESSION_LABEL[c.practitioner.profession],
-                                         c.practitioner.registration) if x)
-    rows = [
-        ["Patient", c.patient.name],
-        ["Date of birth", f"{long_date(c.patient.date_of_birth)} (age {c.patient_age})"],
-        ["Consultation date", long_date(c.date)],
-        ["Practitioner", practitioner],
-        ["Treatment", f"{ctx.indication.name}: {ctx.area_names}"],
-        ["Products", sel.join_names(p.name for p, _ in ctx.products)],
-    ]
-    out += [table(rows, [0.3 * ctx.width, 0.7 * ctx.width], shade_first_column=True), gap(6)]
-    out += heading("What is in this pack")
-    contents = [
-        ["1", "Summary", "This page."],
-        ["2", "Information for you", "The treatment, what it may and may not do, its risks, "
-                                     "other options, when to get help."],
-        ["3", "Consent form", "Statements to initial, photographs, signatures."],
-        ["4", "Treatment record", "Health questions, safety checks, products, needle, plan."],
-        ["5", "Aftercare card", "To take home, with the numbers to call."],
-    ]
-    rows = [[*row, PageOf(int(row[0]))] for row in contents]
-    rows[0][-1] = para("1", "Cell")
-    out.append(table([["Part", "Title", "What it holds", "Page"], *rows],
-                     [0.09 * ctx.width, 0.26 * ctx.width, 0.55 * ctx.width, 0.1 * ctx.width],
-                     header=True))
-    out += heading("How to use this pack")
+                        f"check{'s are' if len(ctx.unresolved) > 1 else ' is'} not resolved. "
+                        "Do not sign.", "Alert"))
+
+    common = [r for r in ctx.risks if r.frequency in ("very-common", "common")]
+    serious = [r for r in ctx.risks if r.seriousness == "serious" and r not in common]
+    products = sel.join_names(p.name for p, _ in ctx.products)
+
+    def facts(*items: Flowable | str) -> list[Flowable]:
+        return [x if not isinstance(x, str) else para(x, "KeyCell") for x in items]
+
+    sessions = ctx.plan_text + "."
     days = c.consent.cooling_off_days
-    steps = [
-        "Read part 2 before you decide. Ask about anything that is unclear.",
-        "You do not have to decide today." + (
-            f" Your cooling-off period is {days} day{'s' if days != 1 else ''}." if days else ""),
-        "Sign the consent form (part 3) only when you understand and agree.",
-        "Keep the aftercare card (part 5).",
+    think = [cite.statement(texts.cooling_off, "KeyCell")]
+    if days:
+        think.append(para(f"Your cooling-off time is {plural(days, 'day')}: no treatment "
+                          f"before {long_date(c.date + dt.timedelta(days=days))}.", "KeyCellBold"))
+    phones = []
+    if c.clinic.phone:
+        phones.append(labelled(c.clinic.name, c.clinic.phone, "KeyCell"))
+    if c.clinic.emergency_phone:
+        phones.append(labelled("Urgent help from the clinic", c.clinic.emergency_phone,
+                               "KeyCellBold"))
+    phones.append(cite.statement(texts.emergency, "KeyCell"))
+    rows: list[list] = [
+        ["What it is", facts(f"{ind.name}, on the {ctx.area_names.lower()}, with {products}.",
+                             cite.statement(ind.summary, "KeyCell"))],
+        ["What it may do", facts(cite.statement(ind.expected_outcome, "KeyCell"),
+                                 labelled("How strong the proof is",
+                                          sel.EVIDENCE_LABEL[ind.evidence], "KeyCell"))],
+        ["Common side effects", facts(" ".join(_risk_line(r) for r in common)
+                                      if common else "None known to be common.")],
+        ["Serious risks", facts(" ".join(_risk_line(r) for r in serious)
+                                if serious else "None listed for this plan.")],
+        ["Other choices", [cite.bullet(a, style="KeyBullet") for a in ind.alternatives]],
+        ["Sessions", facts(sessions)],
+        ["Time to think", think],
+        ["Whom to call", phones],
     ]
-    out += [bullet(s) for s in steps]
-    out.append(para(f"Fingerprint (SHA-256 of the consultation record this file embeds, "
-                    f"also at the foot of every page): {ctx.fingerprint}. 'mesodesk verify' "
-                    f"checks that the pack is unaltered.", "Note"))
+    rows = [[para(label, "KeyLabel"), value] for label, value in rows]
+    t = table(rows, [0.24 * w, 0.76 * w], shade_first_column=True, compact=True)
+    out.append(t)
     return out
 
 
-# ---------------------------------------------------- 2 Patient information
+# ------------------------------------------------- More about your treatment
 
 def information(ctx: PackContext) -> list[Flowable]:
     c, cat, cite = ctx.consultation, ctx.catalogue, ctx.citations
     texts, ind = cat.texts, ctx.indication
-    out: list[Flowable] = [PageBreak(), ctx.heading(2)]
-    out.append(para(f"Please read this before you decide. It is written for you, "
-                    f"{c.patient.name}, about the treatment discussed on {long_date(c.date)} "
-                    f"with {c.practitioner.name}. Numbers in square brackets point to the "
-                    f"sources listed at the end of this part."))
+    out: list[Flowable] = [PageBreak(), *section_start("information",
+                                                         "More about your treatment")]
+    out.append(para("Numbers in square brackets point to the list of sources at the end of "
+                    "this pack."))
 
     out += heading("What mesotherapy is")
     out += [cite.statement(s) for s in texts.what_is_mesotherapy]
     out.append(cite.statement(texts.evidence_overall))
 
-    out += heading("Your planned treatment")
+    out += heading("How it is done")
     tech = cat.techniques[c.delivery.technique]
     device = cat.devices[c.delivery.device]
-    out.append(labelled("What it is for", ind.name))
-    out.append(cite.statement(ind.summary))
-    out.append(labelled("Where", ctx.area_names))
-    out.append(labelled("How", f"{tech.name}, using a {device.name.lower()}"))
+    out.append(labelled("Method", f"{tech.name}, using a {device.name.lower()}"))
     out.append(cite.statement(tech.description))
     out.append(cite.statement(device.description))
     out.append(labelled("Needle", f"{sel.needle_text(c.delivery.needle_gauge, c.delivery.needle_length_mm)}"
                                   f", to a depth of about {sel.number(c.delivery.depth_mm)} mm"))
+
     out += heading("The products", "Subheading", 50)
     for product, status in ctx.products:
         out.append(KeepTogether([
@@ -208,118 +288,96 @@ def information(ctx: PackContext) -> list[Flowable]:
         out.append(cite.statement(texts.unlicensed_explained))
 
     out += heading("What it may do for you")
-    out.append(labelled("Strength of evidence", sel.EVIDENCE_LABEL[ind.evidence]))
     out.append(cite.statement(ind.evidence_summary))
-    out.append(cite.statement(ind.expected_outcome))
     out += [cite.bullet(b) for b in ind.benefits]
     out.append(cite.statement(texts.results_vary))
-
-    out += heading("How many sessions")
-    sessions, weeks = c.plan.sessions, c.plan.interval_weeks
-    plan = f"Your plan: {sessions} session{'s' if sessions != 1 else ''}"
-    if sessions > 1:
-        plan += f", about {sel.number(weeks)} week{'s' if weeks != 1 else ''} apart"
-    out.append(para(plan + "."))
+    out.append(cite.statement(ind.schedule))
     if c.plan.notes.strip():
         out.append(labelled("Notes from your practitioner", c.plan.notes))
-    out.append(cite.statement(ind.schedule))
 
-    out += heading("Other options")
-    out += [cite.bullet(a) for a in ind.alternatives]
-    out.append(cite.bullet(texts.no_treatment))
+    out += heading("If you choose no treatment")
+    out.append(cite.statement(texts.no_treatment))
 
     out += _risks(ctx)
 
-    for when, title in (("before", "Before your treatment"), ("after", "After your treatment")):
-        items = sel.care(c, cat, when)
-        if items:
-            out += heading(title)
-            for _, item in items:
-                prefix = "<i>Practice advice:</i> " if item.basis == "practice-advice" else ""
-                out.append(cite.bullet(item.text, prefix=prefix))
-        if when == "after":
-            out.append(para("Advice marked “practice advice” is what clinics usually "
-                            "recommend; it has not been tested in studies.", "Note"))
+    before = sel.care(c, cat, "before")
+    if before:
+        out += heading("Before your treatment")
+        for _, item in before:
+            prefix = "<i>Practice advice:</i> " if item.basis == "practice-advice" else ""
+            out.append(cite.bullet(item.text, prefix=prefix))
 
-    out += heading("When to get help")
+    out += heading("After your treatment")
+    out.append(para("The aftercare card, the last page of your copy, tells you how to look "
+                    "after your skin, the warning signs to watch for and whom to call. "
+                    "Keep it with you."))
     out.append(cite.statement(texts.seek_help))
-    for _, flag in sel.red_flags(c, cat):
-        prefix = "<b>Emergency:</b> " if flag.urgency == "emergency" else "<b>Urgent:</b> "
-        out.append(cite.bullet(flag.text, prefix=prefix))
-    out.append(cite.statement(texts.emergency))
-    out += _contacts(ctx, "Body")
     return out
 
 
 def _risks(ctx: PackContext) -> list[Flowable]:
-    c, cite = ctx.consultation, ctx.citations
-    out: list[Flowable] = [para("Risks of this treatment", "Heading")]
-    out.append(para("These are the risks of the products, technique, device and areas in "
-                    "your plan. “How often” is the number of people affected, where it is "
-                    "known."))
-    chosen = sel.risks(c, ctx.catalogue)
-    groups = (("Common risks", [r for _, r in chosen if r.frequency in sel.COMMON]),
-              ("Less common and rare risks", [r for _, r in chosen
-                                              if r.frequency not in sel.COMMON]))
-    w = ctx.width
-    for title, risks in groups:
+    """Each risk once, in one of three groups by how often it happens, with one
+    statement of how often."""
+    cite = ctx.citations
+    out: list[Flowable] = heading("Risks of this treatment", room_mm=60)
+    out.append(para("These are the risks of the products, method and areas in your plan. "
+                    "Each is listed once, with how many people it happens to, such as "
+                    "“about 1 in 10”. “Not known” means no study has counted it."))
+    for title, frequencies in RISK_GROUPS:
+        risks = [r for r in ctx.risks if r.frequency in frequencies]
         if not risks:
             continue
-        rows: list[list] = [["Risk", "How often", "What to do"]]
-        for risk in risks:
-            name = para(risk.name, "CellBold",
-                        suffix=' <font color="#9c1c1c">(serious)</font>'
-                        if risk.seriousness == "serious" else "")
-            rows.append([
-                [name, cite.statement(risk.patient_text, "Cell")],
-                [para(risk.frequency_text, "Cell"),
-                 para(sel.FREQUENCY_LABEL[risk.frequency], "Note")],
-                cite.statement(risk.what_to_do, "Cell"),
-            ])
         out += heading(title, "Subheading", 45)
-        out.append(table(rows, [0.42 * w, 0.24 * w, 0.34 * w], header=True))
+        for risk in risks:
+            cite.texts.append(risk.name)
+            out.append(KeepTogether([
+                para(risk.name, "RiskName",
+                     suffix=SERIOUS if risk.seriousness == "serious" else ""),
+                para(f"{risk.frequency_text[:1].upper()}{risk.frequency_text[1:]}.".replace("..", "."),
+                     "RiskText", prefix="<i>How often:</i> "),
+                cite.statement(risk.patient_text, "RiskText"),
+                cite.statement(risk.what_to_do, "RiskText", prefix="<i>What to do:</i> "),
+            ]))
     return out
 
 
-def _contacts(ctx: PackContext, style: str) -> list[Flowable]:
-    clinic = ctx.consultation.clinic
-    out = []
-    if clinic.phone:
-        out.append(labelled(f"{clinic.name}, telephone", clinic.phone, style))
-    if clinic.emergency_phone:
-        out.append(labelled("Urgent help from the clinic", clinic.emergency_phone,
-                            "Emergency"))
-    return out
+def glossary(ctx: PackContext, used_text: str) -> list[Flowable]:
+    """A short box explaining the medical words the patient's copy uses."""
+    words = used_text.lower()
+    terms = [t for t in ctx.catalogue.texts.glossary
+             if any(re.search(rf"\b{re.escape(x.lower())}\b", words)
+                    for x in (t.term, *t.also))]
+    if not terms:
+        return []
+    rows = [[para(t.term, "KeyLabel"), ctx.citations.statement(t.meaning, "Cell")]
+            for t in terms]
+    box = Table([[para("Words explained", "Subheading")], [table(rows, [0.28 * ctx.width - 8,
+                                                                        0.72 * ctx.width - 8],
+                                                                 compact=True)]],
+                colWidths=[ctx.width], hAlign="LEFT", splitInRow=1)
+    box.setStyle(table_style(("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor("#1f4e79")),
+                             ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                             ("RIGHTPADDING", (0, 0), (-1, -1), 4)))
+    return [CondPageBreak(40 * mm), gap(3), box]
 
 
-def references(ctx: PackContext) -> list[Flowable]:
-    """The sources cited so far, numbered as in the text (built last)."""
-    out: list[Flowable] = [para("References", "Heading")]
-    for number, key in enumerate(ctx.citations.order, start=1):
-        src = ctx.catalogue.sources[key]
-        parts = [src.authors, f"({src.year})" if src.year else "", src.title.rstrip(".") + ".",
-                 src.publisher + "." if src.publisher else ""]
-        where = f"doi:{src.doi}" if src.doi else (src.url or (f"PMID {src.pmid}" if src.pmid
-                                                              else ""))
-        text = " ".join(p for p in parts if p)
-        if where:
-            text += " " + where
-        if src.note:
-            text += f" ({src.note})"
-        out.append(BidiParagraph(f"{number}.&nbsp;&nbsp;{markup(text)}",
-                                 stylesheet()["Reference"]))
-    return out
-
-
-# ------------------------------------------------------------- 3 Consent
+# ------------------------------------------------------------- Consent form
 
 def consent(ctx: PackContext) -> list[Flowable]:
     c, texts, w = ctx.consultation, ctx.catalogue.texts, ctx.width
-    out: list[Flowable] = [PageBreak(), ctx.heading(3)]
+    out: list[Flowable] = [PageBreak(), *section_start("consent", "Consent form")]
+    days = c.consent.cooling_off_days
+    if days:
+        earliest = c.date + dt.timedelta(days=days)
+        agreed = f"{plural(days, 'day')}: no treatment before {long_date(earliest)}"
+    else:
+        agreed = "none"
     out.append(table([["Patient", f"{c.patient.name}, born {long_date(c.patient.date_of_birth)}"],
                       ["Treatment", f"{ctx.indication.name}: {ctx.area_names}"],
-                      ["Practitioner", c.practitioner.name]],
-                     [0.25 * w, 0.75 * w], shade_first_column=True))
+                      ["Practitioner", c.practitioner.name],
+                      ["Time to think", f"Cooling-off time agreed: {agreed}"]],
+                     [0.25 * w, 0.75 * w], shade_first_column=True, compact=True))
     out.append(gap(3))
     out.append(para("Please write your initials in each box to show that you agree."))
     statements = [s.text for s in texts.consent_statements]
@@ -328,10 +386,12 @@ def consent(ctx: PackContext) -> list[Flowable]:
             statements.append(f"I understand that {product.name} is "
                               f"{sel.STATUS_LABEL[status]} in my treatment.")
     if any(f.severity in ("warn", "block") for f in ctx.findings):
-        statements.append("My practitioner has discussed with me the cautions listed in "
-                          "part 4 (treatment record).")
-    rows = [[para(s, "Cell"), Box()] for s in statements]
+        statements.append("My practitioner has talked me through the cautions that apply "
+                          "to me.")
+    rows = [[para(s, "Cell"), Box(7 * mm)] for s in statements]
     out.append(_box_table(rows, w, box_side="right"))
+
+    out += _teach_back(ctx)
 
     rows = [[Box(ticked=key == c.consent.photos), para(st.text, "Cell")]
             for key, st in texts.photo_options.items()]
@@ -339,28 +399,14 @@ def consent(ctx: PackContext) -> list[Flowable]:
                      colWidths=[0.5 * w, 12 * mm], hAlign="LEFT")
     initials.setStyle(table_style(("VALIGN", (0, 0), (-1, -1), "MIDDLE")))
     out.append(KeepTogether([
-        para("Photographs", "Heading"),
+        para("Photos", "Heading"),
         para("The box ticked shows the choice you made. Initial it."),
         _box_table(rows, w, box_side="left"), gap(2), initials,
     ]))
 
-    out += heading("Time to think")
-    out.append(para(texts.cooling_off.text))
-    days = c.consent.cooling_off_days
-    if days:
-        earliest = c.date + dt.timedelta(days=days)
-        out.append(labelled("Cooling-off period agreed",
-                            f"{days} day{'s' if days != 1 else ''}: treatment no earlier than "
-                            f"{long_date(earliest)}"))
-    else:
-        out.append(labelled("Cooling-off period agreed", "none"))
-
-    out += heading("Signatures", room_mm=80)
-    by_role: dict[str, list[Signature]] = {}
-    for s in c.consent.signatures:
-        by_role.setdefault(s.role, []).append(s)
+    out += heading("Signatures", room_mm=60)
     defaults = {"patient": c.patient.name, "practitioner": c.practitioner.name, "witness": ""}
-    for index, role in enumerate(("patient", "practitioner", "witness")):
+    for role in ("patient", "practitioner", "witness"):
         title = ROLE_TITLE[role] + (" (only if one was present)" if role == "witness" else "")
         signed = [(i, s) for i, s in enumerate(c.consent.signatures) if s.role == role]
         if signed:
@@ -369,6 +415,40 @@ def consent(ctx: PackContext) -> list[Flowable]:
         else:
             out.append(KeepTogether(_wet_ink_block(ctx, title, defaults[role])))
     return out
+
+
+def _teach_back_outcomes(ctx: PackContext) -> dict[str, tuple[bool, str]]:
+    """Recorded outcomes by question text (consent.teach_back, format /2)."""
+    recorded = getattr(ctx.consultation.consent, "teach_back", ()) or ()
+    return {" ".join(r.question.split()): (bool(r.understood), r.note or "") for r in recorded}
+
+
+def _outcome_text(understood: bool, note: str) -> str:
+    text = "Explained back" if understood else "Not clear at first: talked through again"
+    return text + (f". {note}" if note else "")
+
+
+def _teach_back(ctx: PackContext) -> list[Flowable]:
+    """The teach-back questions and, when recorded, whether each was explained back."""
+    asked = ctx.teach_back
+    if not asked:
+        return []
+    w = ctx.width
+    outcomes = _teach_back_outcomes(ctx)
+    head = [para("Checking we explained it well", "Heading"),
+            ctx.citations.statement(ctx.catalogue.texts.teach_back)]
+    rows: list[list] = [["Question", "Outcome"]]
+    for q in asked:
+        got = outcomes.get(" ".join(q.question.split()))
+        rows.append([q.question, Box(6 * mm) if got is None else _outcome_text(*got)])
+    if all(outcomes.get(" ".join(q.question.split())) is None for q in asked):
+        head.append(para("The practitioner ticks each point you explained back. A point not "
+                         "clear at first is talked through again, then ticked."))
+        rows[0][1] = "Explained back"
+        t = table(rows, [0.75 * w, 0.25 * w], header=True)
+    else:
+        t = table(rows, [0.62 * w, 0.38 * w], header=True)
+    return [CondPageBreak(70 * mm), *head, t]
 
 
 def _box_table(rows: list[list], width: float, box_side: str) -> Table:
@@ -380,17 +460,17 @@ def _box_table(rows: list[list], width: float, box_side: str) -> Table:
         ("ALIGN", (-1 if box_side == "right" else 0, 0),
          (-1 if box_side == "right" else 0, -1), "CENTER"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#c8c8c8")),
-        ("TOPPADDING", (0, 0), (-1, -1), 5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
     ]))
     return t
 
 
 def _wet_ink_block(ctx: PackContext, title: str, name: str) -> list[Flowable]:
     w = ctx.width
-    rows = [[para("Name", "Cell"), para(name, "Cell") if name else Line(0.6 * w, 9 * mm)],
-            [para("Signature", "Cell"), Line(0.6 * w, 14 * mm)],
-            [para("Date and time", "Cell"), Line(0.6 * w, 9 * mm)]]
+    rows = [[para("Name", "Cell"), para(name, "Cell") if name else Line(0.6 * w, 8 * mm)],
+            [para("Signature", "Cell"), Line(0.6 * w, 12 * mm)],
+            [para("Date and time", "Cell"), Line(0.6 * w, 8 * mm)]]
     return [para(title, "Subheading"), _signature_table(rows, w)]
 
 
@@ -420,23 +500,80 @@ def _signature_table(rows: list[list], width: float) -> Table:
     return t
 
 
-# ------------------------------------------------------ 4 Treatment record
+
+# ----------------------------------------------------------- Aftercare card
+
+def aftercare(ctx: PackContext) -> list[Flowable]:
+    """One page to take home, the last page of the patient's copy. Compact
+    spacing keeps it to one page at 12 pt; if a catalogue ever holds more than
+    fits, the card is scaled down rather than split."""
+    c, cat, w = ctx.consultation, ctx.catalogue, ctx.width
+    card: list[Flowable] = [para("Aftercare card", "Part")]
+    card.append(para(f"Keep this card. {c.patient.name}, treated on {long_date(c.date)} by "
+                     f"{c.practitioner.name} at {c.clinic.name}. Treatment: "
+                     f"{ctx.indication.name}; area: {ctx.area_names}."))
+    call = [para("Who to call", "Subheading")]
+    call += _contacts(ctx, "Body") or [para("Call the clinic that treated you.")]
+    call.append(para(cat.texts.emergency.text, "BodyTight"))
+    box = Table([[call]], colWidths=[w], hAlign="LEFT", splitInRow=1)
+    box.setStyle(table_style(*[("BOX", (0, 0), (-1, -1), 2, ALERT),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                             ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                             ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
+    card.append(box)
+    flags = sel.red_flags(c, cat)
+    if flags:
+        card.append(para("Get help at once if you notice", "CardHeading"))
+        for _, flag in flags:
+            prefix = "<b>Emergency:</b> " if flag.urgency == "emergency" else ""
+            card.append(bullet(flag.text.text, prefix=prefix, style="CardBullet"))
+    after = sel.care(c, cat, "after")
+    if after:
+        card.append(para("Looking after the treated skin", "CardHeading"))
+        for _, item in after:
+            prefix = "<i>Practice advice:</i> " if item.basis == "practice-advice" else ""
+            card.append(bullet(item.text.text, prefix=prefix, style="CardBullet"))
+        if any(item.basis == "practice-advice" for _, item in after):
+            card.append(para("“Practice advice” is what clinics usually advise; it has not "
+                             "been tested in studies.", "CardNote"))
+    card = chart.with_card_map(ctx, card)  # where the injections went, if there is room
+    return [PageBreak(), *section_start("aftercare"),
+            KeepInFrame(w, ctx.geometry.frame_height, card, mode="shrink",
+                        name="aftercare-card")]
+
+
+# --------------------------------------------------------- Clinic's record
 
 def record(ctx: PackContext) -> list[Flowable]:
     c, cat, w = ctx.consultation, ctx.catalogue, ctx.width
-    out: list[Flowable] = [PageBreak(), ctx.heading(4)]
-    out.append(para("What was checked and planned at your consultation. The clinic keeps "
-                    "the same record."))
+    out: list[Flowable] = [PageBreak(), *section_start("record", "Clinic's record")]
+    out.append(para("For the clinic's files: what was checked and planned at the "
+                    "consultation. The fingerprint at the foot of each page is the SHA-256 of "
+                    "the consultation record this file embeds; 'mesodesk verify' checks that "
+                    "the file is unaltered.", "Note"))
+    rows = [
+        ["Patient", f"{c.patient.name}, born {long_date(c.patient.date_of_birth)} "
+                    f"(age {c.patient_age})"],
+        ["Consultation date", long_date(c.date)],
+        ["Practitioner", ctx.practitioner_line],
+    ]
+    out.append(table(rows, [0.28 * w, 0.72 * w], shade_first_column=True, compact=True))
 
     out += heading("Health questions")
-    questions = sorted(cat.screening.items(), key=lambda kv: (kv[1].order, kv[0]))
-    rows: list[list] = [["Question", "Answer"]]
-    for key, q in questions:
-        rows.append([q.question, ANSWER[c.screening.answer(key)]])
-    out.append(table(rows, [0.8 * w, 0.2 * w], header=True))
-    out.append(gap(2))
-    allergies = ", ".join(c.screening.allergies) or "None recorded"
-    out.append(labelled("Allergies", allergies))
+    questions_ = sorted(cat.screening.items(), key=lambda kv: (kv[1].order, kv[0]))
+    answered: dict[str, list[str]] = {"yes": [], "unknown": [], "no": []}
+    for key, q in questions_:
+        answered[c.screening.answer(key)].append(q.question)
+    for answer in ("yes", "unknown"):
+        if answered[answer]:
+            out.append(table([[ANSWER[answer], q] for q in answered[answer]],
+                             [0.16 * w, 0.84 * w], bold_first_column=True, compact=True))
+            out.append(gap(1.5))
+    if answered["no"]:
+        out.append(BidiParagraph(
+            f"<b>No</b> ({len(answered['no'])}): "
+            + " · ".join(markup(q) for q in answered["no"]), stylesheet()["Compact"]))
+    out.append(labelled("Allergies", ", ".join(c.screening.allergies) or "None recorded"))
     out.append(labelled("Medicines", c.screening.medications or "None recorded"))
     if c.screening.notes.strip():
         out.append(labelled("Notes", c.screening.notes))
@@ -463,6 +600,16 @@ def record(ctx: PackContext) -> list[Flowable]:
                          kind, how])
         out.append(table(rows, [0.5 * w, 0.17 * w, 0.33 * w], header=True))
 
+    if ctx.teach_back:
+        outcomes = _teach_back_outcomes(ctx)
+        rows = [["Teach-back question (a good answer covers)", "Outcome"]]
+        for q in ctx.teach_back:
+            got = outcomes.get(" ".join(q.question.split()))
+            rows.append([[para(q.question, "CellBold"), para(q.answer, "Cell")],
+                         _outcome_text(*got) if got else "Not recorded in the file"])
+        out += heading("Teach-back", room_mm=50)
+        out.append(table(rows, [0.7 * w, 0.3 * w], header=True, compact=True))
+
     tech = cat.techniques[c.delivery.technique]
     needle = cat.needles.get(c.delivery.needle_gauge)
     needle_line = sel.needle_text(c.delivery.needle_gauge, c.delivery.needle_length_mm)
@@ -476,9 +623,11 @@ def record(ctx: PackContext) -> list[Flowable]:
         ["Device", cat.devices[c.delivery.device].name],
         ["Needle", needle_line],
         ["Depth", f"{sel.number(c.delivery.depth_mm)} mm"],
+        ["Plan", ctx.plan_text + (f". {c.plan.notes}" if c.plan.notes.strip() else "")],
     ]
     out.append(KeepTogether([para("Treatment", "Heading"),
-                             table(rows, [0.28 * w, 0.72 * w], shade_first_column=True)]))
+                             table(rows, [0.28 * w, 0.72 * w], shade_first_column=True,
+                                   compact=True)]))
 
     out += heading("Products", room_mm=45)
     rows = [["Product", "Status", "Lot", "Expiry", "Volume"]]
@@ -488,58 +637,63 @@ def record(ctx: PackContext) -> list[Flowable]:
             volume += f", {use.injections} injections"
         rows.append([product.name, status.replace("-", " "), use.lot or "not recorded",
                      use.expiry.isoformat(), volume])
-    out.append(table(rows, [0.3 * w, 0.16 * w, 0.16 * w, 0.18 * w, 0.2 * w], header=True))
+    out.append(table(rows, [0.3 * w, 0.16 * w, 0.16 * w, 0.18 * w, 0.2 * w], header=True,
+                     compact=True))
     notes = [(p.name, p.practitioner_note) for p, _ in ctx.products if p.practitioner_note]
     if notes:
         out.append(para("Notes for the practitioner", "Subheading"))
         out += [labelled(name, note) for name, note in notes]
-
     out += chart.record_map(ctx)  # the injection map, when the products have points
-    out += heading("Plan")
-    sessions, weeks = c.plan.sessions, c.plan.interval_weeks
-    out.append(labelled("Sessions", f"{sessions}, about {sel.number(weeks)} week"
-                                    f"{'s' if weeks != 1 else ''} apart"
-                        if sessions > 1 else "1"))
-    if c.plan.notes.strip():
-        out.append(labelled("Notes", c.plan.notes))
-    practitioner = ", ".join(x for x in (c.practitioner.name,
-                                         sel.PROFESSION_LABEL[c.practitioner.profession],
-                                         c.practitioner.registration) if x)
-    out.append(labelled("Practitioner", practitioner))
     return out
 
 
-# -------------------------------------------------------- 5 Aftercare card
+# --------------------------------------------------------------- References
 
-def aftercare(ctx: PackContext) -> list[Flowable]:
-    """One page to take home. Compact spacing keeps it to one page at 12 pt; if a
-    catalogue ever holds more than fits, the card is scaled down rather than split."""
-    c, cat, w = ctx.consultation, ctx.catalogue, ctx.width
-    card: list[Flowable] = [ctx.heading(5)]
-    card.append(para(f"Keep this card. {c.patient.name}, treated on {long_date(c.date)} by "
-                     f"{c.practitioner.name} at {c.clinic.name}. Treatment: "
-                     f"{ctx.indication.name}; area: {ctx.area_names}."))
-    call = [para("Who to call", "Subheading")]
-    call += _contacts(ctx, "Body") or [para("Call the clinic that treated you.")]
-    call.append(para(cat.texts.emergency.text, "BodyTight"))
-    box = Table([[call]], colWidths=[w], hAlign="LEFT", splitInRow=1)
-    box.setStyle(table_style(*[("BOX", (0, 0), (-1, -1), 2, ALERT),
-                             ("LEFTPADDING", (0, 0), (-1, -1), 8),
-                             ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-                             ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]))
-    card.append(box)
-    flags = sel.red_flags(c, cat)
-    if flags:
-        card.append(para("Get help at once if you notice", "CardHeading"))
-        for _, flag in flags:
-            prefix = "<b>Emergency:</b> " if flag.urgency == "emergency" else ""
-            card.append(bullet(flag.text.text, prefix=prefix, style="CardBullet"))
-    after = sel.care(c, cat, "after")
-    if after:
-        card.append(para("Looking after the treated skin", "CardHeading"))
-        for _, item in after:
-            prefix = "<i>Practice advice:</i> " if item.basis == "practice-advice" else ""
-            card.append(bullet(item.text.text, prefix=prefix, style="CardBullet"))
-    card = chart.with_card_map(ctx, card)  # where the injections went, if there is room
-    return [PageBreak(), KeepInFrame(w, ctx.geometry.frame_height, card, mode="shrink",
-                                     name="aftercare-card")]
+def reference_line(number: int, src, width: float, font: str, size: float) -> str:
+    """One source on one line: first author or body, year, short title, where
+    published, DOI or PMID (else the address). The title, then the place of
+    publication, are shortened to fit ``width``."""
+    authors = src.authors.strip()
+    first = authors.split(",")[0].strip() if authors else ""
+    if first and ("," in authors or "et al" in authors) and "et al" not in first:
+        first += " et al."
+    where = src.publisher.strip()
+    if not first:
+        first, where = where, ""
+    if src.doi:
+        ident = f"doi:{src.doi}"
+    elif src.pmid:
+        ident = f"PMID {src.pmid}"
+    else:
+        ident = re.sub(r"^https?://(www\.)?", "", src.url).rstrip("/")
+    title = src.title.rstrip(".")
+    head = f"{number}. {first}" + (f" ({src.year})" if src.year else "")
+
+    def line(t: str, w: str) -> str:
+        return " ".join(x for x in (head + ".", t + ".", (w + ".") if w else "", ident) if x)
+
+    def fits(text: str) -> bool:
+        return stringWidth(text, font, size) <= width
+
+    text = line(title, where)
+    if not fits(text) and not (src.doi or src.pmid):
+        ident = ident.split("/")[0]  # the site, when the whole address does not fit
+        text = line(title, where)
+    while not fits(text) and len(title) > 24:
+        title = title[:-1].rstrip(" ,:;-")
+        text = line(title + "…", where)
+    while not fits(text) and len(where) > 12:
+        where = where[:-1].rstrip(" ,:;-")
+        text = line(title + "…" if title != src.title.rstrip(".") else title, where + "…")
+    return text
+
+
+def references(ctx: PackContext) -> list[Flowable]:
+    """The sources cited in either copy, numbered as in the text (built last)."""
+    style = stylesheet()["Reference"]
+    out: list[Flowable] = [PageBreak(), *section_start("references", "References", "Heading")]
+    for number, key in enumerate(ctx.citations.order, start=1):
+        src = ctx.catalogue.sources[key]
+        text = reference_line(number, src, ctx.width - 2, style.fontName, style.fontSize)
+        out.append(BidiParagraph(markup(text), style))
+    return out

@@ -1,7 +1,8 @@
 """The pack's named paragraph styles and page geometry.
 
 Patient text is at least 12 pt (UK clear-print guidance); only the running
-header and footer are smaller. Tests read :data:`MIN_BODY_PT` and the sheet.
+header and footer, and the one-line references (10 pt), are smaller. Tests
+read :data:`MIN_BODY_PT`, :data:`REFERENCE_PT` and the sheet.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from reportlab.lib.units import mm
 from mesodesk.pack.fonts import BOLD, FAMILY, register_fonts
 
 MIN_BODY_PT = 12
+REFERENCE_PT = 10  # the reference list: one line each, at the end
 RUNNING_PT = 8.5  # header and footer
 
 PAPERS: dict[str, tuple[float, float]] = {"a4": A4, "letter": LETTER}
@@ -71,18 +73,34 @@ def stylesheet() -> StyleSheet1:
     sheet.add(ParagraphStyle("Label", parent=body, fontName=BOLD, spaceAfter=2))
     sheet.add(ParagraphStyle("Alert", parent=body, fontName=BOLD, textColor=ALERT))
     sheet.add(ParagraphStyle("Note", parent=body, textColor=colors.HexColor("#404040")))
-    sheet.add(ParagraphStyle("Reference", parent=body, leftIndent=22, firstLineIndent=-22,
-                             spaceAfter=4))
+    sheet.add(ParagraphStyle("Reference", parent=body, fontSize=REFERENCE_PT, leading=11.8,
+                             spaceAfter=0))
+    # the name of each risk, and the row labels of the key facts, act as headings
+    sheet.add(ParagraphStyle("RiskName", parent=body, fontName=BOLD, fontSize=13, leading=17,
+                             spaceBefore=4, spaceAfter=1, keepWithNext=1))
+    sheet.add(ParagraphStyle("KeyLabel", parent=body, fontName=BOLD, fontSize=13, leading=16,
+                             spaceAfter=0))
+    sheet.add(ParagraphStyle("RiskText", parent=body, leftIndent=10, spaceAfter=1))
+    sheet.add(ParagraphStyle("KeyCell", parent=body, leading=14.5, spaceAfter=1))
+    sheet.add(ParagraphStyle("KeyCellBold", parent=body, fontName=BOLD, leading=14.5,
+                             spaceAfter=1))
+    sheet.add(ParagraphStyle("KeyBullet", parent=body, leftIndent=12, bulletIndent=0,
+                             leading=14.5, spaceAfter=0))
+    sheet.add(ParagraphStyle("Compact", parent=body, leading=15, spaceAfter=4))
+    sheet.add(ParagraphStyle("CellBullet", parent=body, leftIndent=12, bulletIndent=0,
+                             leading=15, spaceAfter=1))
+    sheet.add(ParagraphStyle("CardNote", parent=body, leading=15, spaceBefore=3,
+                             textColor=colors.HexColor("#404040")))
     sheet.add(ParagraphStyle("Clinic", parent=body, fontName=BOLD, fontSize=22, leading=27,
                              textColor=ACCENT, spaceAfter=2))
-    sheet.add(ParagraphStyle("Title", parent=body, fontName=BOLD, fontSize=22, leading=27,
-                             spaceBefore=6, spaceAfter=8))
+    sheet.add(ParagraphStyle("Title", parent=body, fontName=BOLD, fontSize=20, leading=25,
+                             spaceBefore=4, spaceAfter=6))
     sheet.add(ParagraphStyle("Part", parent=body, fontName=BOLD, fontSize=20, leading=25,
                              textColor=ACCENT, spaceAfter=10))
     sheet.add(ParagraphStyle("Heading", parent=body, fontName=BOLD, fontSize=15, leading=19,
-                             textColor=ACCENT, spaceBefore=12, spaceAfter=6))
+                             textColor=ACCENT, spaceBefore=8, spaceAfter=4))
     sheet.add(ParagraphStyle("Subheading", parent=body, fontName=BOLD, fontSize=13, leading=17,
-                             spaceBefore=8, spaceAfter=4))
+                             spaceBefore=6, spaceAfter=3))
     sheet.add(ParagraphStyle("CardBullet", parent=body, leftIndent=14, bulletIndent=2,
                              leading=15, spaceAfter=2))
     sheet.add(ParagraphStyle("CardHeading", parent=body, fontName=BOLD, fontSize=14, leading=18,
