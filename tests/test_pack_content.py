@@ -315,6 +315,8 @@ def test_page_one_holds_the_key_facts(packs, catalogue):
         c = pack.consultation
         common = [r for _, r in sel_risks(c, catalogue) if r.frequency in ("very-common", "common")]
         assert common, name
+        for _, risk in sel_risks(c, catalogue):  # every serious risk is named on page 1
+            assert risk.seriousness != "serious" or flat(risk.name) in first, (name, risk.name)
         for risk in common:
             frequency = short_frequency(risk)
             assert re.search(r"\b(about|most|common|almost|\d+ in \d+)", frequency), frequency

@@ -202,8 +202,14 @@ def key_facts(ctx: PackContext) -> list[Flowable]:
                         f"check{'s are' if len(ctx.unresolved) > 1 else ' is'} not resolved. "
                         "Do not sign.", "Alert"))
 
-    common = [r for r in ctx.risks if r.frequency in ("very-common", "common")]
-    serious = [r for r in ctx.risks if r.seriousness == "serious" and r not in common]
+    common = [r for r in ctx.risks if r.frequency in ("very-common", "common")
+              and r.seriousness != "serious"]
+    serious = [r for r in ctx.risks if r.seriousness == "serious"]
+    serious_known = " ".join(_risk_line(r) for r in serious if r.frequency != "not-known")
+    unknown = [r.name for r in serious if r.frequency == "not-known"]
+    if unknown:
+        serious_known += (" " if serious_known else "") + (
+            "Nobody knows how often these happen: " + "; ".join(unknown) + ".")
     products = sel.join_names(p.name for p, _ in ctx.products)
 
     def facts(*items: Flowable | str) -> list[Flowable]:
@@ -230,8 +236,7 @@ def key_facts(ctx: PackContext) -> list[Flowable]:
                                           sel.EVIDENCE_LABEL[ind.evidence], "KeyCell"))],
         ["Common side effects", facts(" ".join(_risk_line(r) for r in common)
                                       if common else "None known to be common.")],
-        ["Serious risks", facts(" ".join(_risk_line(r) for r in serious)
-                                if serious else "None listed for this plan.")],
+        ["Serious risks", facts(serious_known or "None listed for this plan.")],
         ["Other choices", [cite.bullet(a, style="KeyBullet") for a in ind.alternatives]],
         ["Sessions", facts(sessions)],
         ["Time to think", think],
