@@ -203,7 +203,7 @@ def test_screening_answers_and_cooling_off_are_printed(packs):
     dca = packs["pack_dca_submental"].flat
     record = packs["pack_dca_submental"].record_text
     assert re.search(r"Yes Do you take a blood thinner \(anticoagulant\)", record)
-    assert re.search(r"No \(\d+\): Are you pregnant", record), "the no answers, compactly"
+    assert re.search(r"No \(\d+\): pregnant · breastfeeding", record), "the no answers, compactly"
     assert "Cooling-off time agreed: 14 days: no treatment before 9 December 2026" in dca
 
 

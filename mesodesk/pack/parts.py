@@ -566,18 +566,19 @@ def record(ctx: PackContext) -> list[Flowable]:
 
     out += heading("Health questions")
     questions_ = sorted(cat.screening.items(), key=lambda kv: (kv[1].order, kv[0]))
-    answered: dict[str, list[str]] = {"yes": [], "unknown": [], "no": []}
+    answered: dict[str, list[tuple[str, str]]] = {"yes": [], "unknown": [], "no": []}
     for key, q in questions_:
-        answered[c.screening.answer(key)].append(q.question)
-    for answer in ("yes", "unknown"):
+        answered[c.screening.answer(key)].append((key, q.question))
+    for answer in ("yes", "unknown"):  # in full: these are what the practitioner acts on
         if answered[answer]:
-            out.append(table([[ANSWER[answer], q] for q in answered[answer]],
+            out.append(table([[ANSWER[answer], q] for _, q in answered[answer]],
                              [0.16 * w, 0.84 * w], bold_first_column=True, compact=True))
             out.append(gap(1.5))
-    if answered["no"]:
+    if answered["no"]:  # compactly, by the question's id
         out.append(BidiParagraph(
             f"<b>No</b> ({len(answered['no'])}): "
-            + " · ".join(markup(q) for q in answered["no"]), stylesheet()["Compact"]))
+            + " · ".join(markup(key.replace("_", " ")) for key, _ in answered["no"]),
+            stylesheet()["Compact"]))
     out.append(labelled("Allergies", ", ".join(c.screening.allergies) or "None recorded"))
     out.append(labelled("Medicines", c.screening.medications or "None recorded"))
     if c.screening.notes.strip():
