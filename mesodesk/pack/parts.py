@@ -315,7 +315,8 @@ def information(ctx: PackContext) -> list[Flowable]:
     out += heading("After your treatment")
     out.append(para("The aftercare card, the last page of your copy, tells you how to look "
                     "after your skin, the warning signs to watch for and whom to call. "
-                    "Keep it with you."))
+                    "Keep it with you. Advice marked “practice advice” is what clinics "
+                    "usually advise; it has not been tested in studies."))
     out.append(cite.statement(texts.seek_help))
     return out
 
@@ -538,9 +539,6 @@ def aftercare(ctx: PackContext) -> list[Flowable]:
         for _, item in after:
             prefix = "<i>Practice advice:</i> " if item.basis == "practice-advice" else ""
             card.append(bullet(item.text.text, prefix=prefix, style="CardBullet"))
-        if any(item.basis == "practice-advice" for _, item in after):
-            card.append(para("“Practice advice” is what clinics usually advise; it has not "
-                             "been tested in studies.", "CardNote"))
     card = chart.with_card_map(ctx, card)  # where the injections went, if there is room
     return [PageBreak(), *section_start("aftercare"),
             KeepInFrame(w, ctx.geometry.frame_height, card, mode="shrink",
