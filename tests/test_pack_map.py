@@ -90,7 +90,7 @@ def test_the_map_is_vector_graphics_not_an_image(dca_map):
 
 
 def test_point_numbers_are_placed_where_there_is_room():
-    from mesodesk.pack.chart import ChartFigure, Mark, Style, _styles  # noqa: F401
+    from mesodesk.pack.chart import ChartFigure, Mark, Style
     from reportlab.lib import colors
     from reportlab.lib.units import mm
 
