@@ -27,7 +27,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Table
 from mesodesk.catalogue.charts import VIEWS, Chart
 
 from mesodesk.pack.flow import para, table_style
-from mesodesk.pack.fonts import BOLD, FAMILY
+from mesodesk.pack.fonts import BOLD, FAMILY, register_fonts
 from mesodesk.pack.styles import INK, RULE, SHADE
 from mesodesk.pack.text import clean, has_rtl, visual_line
 from mesodesk.rules.context import number
@@ -184,6 +184,7 @@ class ChartFigure(Flowable):
             take((x - r, y - r, x + r, y + r))
         out = []
         high = 0.74 * size                              # digits: baseline to top
+        register_fonts()
         digit = stringWidth("0", BOLD, size)            # the font's digits share one width
         for mark, (x, y) in zip(self.marks, self.placed):
             text = str(mark.number)
