@@ -11,8 +11,8 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from mesodesk.storage.records import (EVENT_KINDS, AuditEvent, ChainReport, ConsultationSummary,
-                                      Draft, DraftSummary, PatientSummary, SignedConsultation,
-                                      StoreError)
+                                      Draft, DraftSummary, PatientDetail, PatientSummary,
+                                      RecallEntry, SignedConsultation, StoreError)
 
 if TYPE_CHECKING:
     from mesodesk.storage.store import Store
@@ -34,5 +34,5 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["EVENT_KINDS", "AuditEvent", "ChainReport", "ConsultationSummary", "Draft",
-           "DraftSummary", "PatientSummary", "SignedConsultation", "Store", "StoreError",
-           "open_store"]
+           "DraftSummary", "PatientDetail", "PatientSummary", "RecallEntry", "SignedConsultation",
+           "Store", "StoreError", "open_store"]
