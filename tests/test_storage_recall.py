@@ -107,6 +107,8 @@ def test_recall_uses_the_lot_index(sqlite_store, make_consultation):
             "EXPLAIN QUERY PLAN " + statement, parameters).all())
     assert "lots USING INDEX lots_lot_key (lot_key=?)" in plan, plan
     assert "SCAN consultations" not in plan and "SCAN patients" not in plan, plan
+    # a consultation's own row (which holds its PDF) is not read for each match
+    assert "sqlite_autoindex_consultations" not in plan, plan
     assert schema.lots.c.lot_key.name == "lot_key"
 
 

@@ -206,11 +206,15 @@ def _v4(conn: Connection, dialect: str) -> None:
 
 _V5_TABLES = """
 CREATE TABLE lots (
-    consultation_id TEXT NOT NULL REFERENCES consultations(id),
-    position        INTEGER NOT NULL,
-    product_id      TEXT NOT NULL,
-    lot             TEXT NOT NULL,
-    lot_key         TEXT NOT NULL,
+    consultation_id   TEXT NOT NULL REFERENCES consultations(id),
+    position          INTEGER NOT NULL,
+    product_id        TEXT NOT NULL,
+    lot               TEXT NOT NULL,
+    lot_key           TEXT NOT NULL,
+    patient_id        TEXT NOT NULL REFERENCES patients(id),
+    consultation_date TEXT,
+    signed_at         TEXT NOT NULL,
+    practitioner      TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (consultation_id, position)
 )
 ;
@@ -278,18 +282,24 @@ def _v5(conn: Connection, dialect: str) -> None:
     # Recall must find consultations signed before this version: read every signed
     # row's products, a page at a time (signed rows are never changed).
     last = ""
-    insert = text("INSERT INTO lots (consultation_id, position, product_id, lot, lot_key) "
-                  "VALUES (:cid, :pos, :product, :lot, :key)")
+    # A recall reads only this table and the patient: a consultation's own row
+    # holds its PDF before these columns, which SQLite would walk through.
+    insert = text("INSERT INTO lots (consultation_id, position, product_id, lot, lot_key, "
+                  "patient_id, consultation_date, signed_at, practitioner) "
+                  "VALUES (:cid, :pos, :product, :lot, :key, :pid, :date, :signed, :who)")
     while True:
         # paged along the primary key (a filter on state would let the planner pick
         # the state index and sort every signed row again for each page)
         page = conn.execute(text(
-            "SELECT id, state, canonical_json FROM consultations WHERE id > :last "
+            "SELECT id, state, canonical_json, patient_id, consultation_date, signed_at, "
+            "practitioner FROM consultations WHERE id > :last "
             "ORDER BY id LIMIT :n"), {"last": last, "n": _V5_BATCH}).all()
         if not page:
             break
         rows = [{"cid": r.id, "pos": pos, "product": product,
-                 "lot": lot.replace("\x00", "").strip(), "key": lot_key(lot)}
+                 "lot": lot.replace("\x00", "").strip(), "key": lot_key(lot),
+                 "pid": r.patient_id, "date": r.consultation_date, "signed": r.signed_at,
+                 "who": r.practitioner}
                 for r in page if r.state == "signed"
                 for pos, product, lot in _lots_of(r.canonical_json)]
         if rows:

@@ -139,6 +139,11 @@ lots = Table(
     Column("product_id", Text, nullable=False),
     Column("lot", Text, nullable=False),                # as written
     Column("lot_key", Text, nullable=False),            # trimmed, case folded: what is matched
+    # copied from the consultation, so a recall never reads a row that holds a PDF
+    Column("patient_id", Text, ForeignKey("patients.id"), nullable=False),
+    Column("consultation_date", IsoDate),
+    Column("signed_at", Timestamp, nullable=False),
+    Column("practitioner", Text, nullable=False),
 )
 
 

@@ -77,7 +77,9 @@ class SigningRepository:
                                           patient.phone, patient.email, now, practitioner,
                                           consultation_id)
         rows = [{"consultation_id": consultation_id, "position": i, "product_id": p.id,
-                 "lot": clean(p.lot).strip(), "lot_key": lot_key(p.lot)}
+                 "lot": clean(p.lot).strip(), "lot_key": lot_key(p.lot),
+                 "patient_id": patient_id, "consultation_date": consultation.date,
+                 "signed_at": now, "practitioner": clean(practitioner)}
                 for i, p in enumerate(consultation.products) if lot_key(p.lot)]
         if rows:
             self.conn.execute(insert(lots), rows)
@@ -131,12 +133,17 @@ _SUPERSEDED_BY = (select(func.min(_NEWER.c.id))
                   .where(_NEWER.c.supersedes == _C.id, _NEWER.c.state == "signed")
                   .scalar_subquery().label("superseded_by"))
 
+# Reads the lots index, the lots rows and the patients only: a consultation's row
+# holds its PDF before the columns a recall shows, and SQLite would walk through
+# it for each; so the lots row carries what is shown.
 _RECALL = (
-    select(lots.c.lot, lots.c.product_id, _C.id, _C.consultation_date, _C.signed_at,
-           _C.practitioner, patients.c.id.label("patient_id"), patients.c.name,
-           patients.c.date_of_birth, patients.c.phone, patients.c.email)
-    .select_from(lots.join(consultations, _C.id == lots.c.consultation_id)
-                 .join(patients, patients.c.id == _C.patient_id))
+    select(lots.c.lot, lots.c.product_id, lots.c.consultation_id.label("id"),
+           lots.c.consultation_date, lots.c.signed_at, lots.c.practitioner,
+           lots.c.patient_id, patients.c.name, patients.c.date_of_birth, patients.c.phone,
+           patients.c.email)
+    .select_from(lots.join(patients, patients.c.id == lots.c.patient_id))
     .where(lots.c.lot_key == bindparam("key"),
-           ~exists().where(_NEWER.c.supersedes == _C.id, _NEWER.c.state == "signed"))
-    .order_by(_C.consultation_date, _C.signed_at, _C.id, lots.c.position))
+           ~exists().where(_NEWER.c.supersedes == lots.c.consultation_id,
+                           _NEWER.c.state == "signed"))
+    .order_by(lots.c.consultation_date, lots.c.signed_at, lots.c.consultation_id,
+              lots.c.position))
