@@ -14,6 +14,11 @@ def consultation_data(catalogue, *changes: dict) -> dict:
     data["format"] = FORMAT            # the newest format: weight, strength, rationale
     data["screening"]["answers"] = {q: "no" for q in catalogue.screening}
     data["screening"]["medications"] = ""
+    # a /2 consultation whose age was checked (the consent rules want a record)
+    data["format"] = "mesodesk-consultation/2"
+    data["consent"]["acknowledged"] = []
+    data["patient"]["age_check"] = {"method": "passport", "checked_by": "Dr Ana Silva",
+                                    "checked_at": "2026-11-25T09:55:00+00:00"}
     for change in changes:
         data = merge(data, change)
     return data

@@ -29,6 +29,10 @@ def write(tmp_path: Path, data, name: str = "consultation.json") -> Path:
 
 def all_no(jane: dict, catalogue) -> dict:
     jane["screening"]["answers"] = {q: "no" for q in catalogue.screening}
+    jane["format"] = "mesodesk-consultation/2"        # with the patient's age checked
+    jane["consent"]["acknowledged"] = []
+    jane["patient"]["age_check"] = {"method": "passport", "checked_by": "Dr Ana Silva",
+                                    "checked_at": "2026-11-25T09:55:00+00:00"}
     return jane
 
 

@@ -16,6 +16,7 @@ from mesodesk.domain import from_data
 from mesodesk.domain.model import FORMAT, Consent, Override
 from mesodesk.rules import evaluate, unresolved
 from mesodesk.rules.engine import coded_rule_ids
+from tests.consent_support import AGE_CHECK, coverage_findings
 
 # A clean submental deoxycholic acid plan (the label's own use): no findings.
 DCA_PLAN = {
@@ -31,8 +32,11 @@ DCA_PLAN = {
 
 @pytest.fixture
 def all_no(catalogue) -> dict:
-    """Every screening question in the catalogue answered "no"."""
-    return {"screening": {"answers": {q: "no" for q in catalogue.screening}}}
+    """Every screening question in the catalogue answered "no", and the
+    patient's age checked (format /2), so a clean plan has no findings."""
+    return {"format": "mesodesk-consultation/2",
+            "patient": {"age_check": AGE_CHECK},
+            "screening": {"answers": {q: "no" for q in catalogue.screening}}}
 
 
 @pytest.fixture
@@ -438,7 +442,8 @@ def test_all_questions_unknown_at_once_and_missing_answers_count_as_unknown(
     broad = broad_plan(catalogue)
     everything_unknown = run(broad, {"screening": {
         "answers": {q: "unknown" for q in catalogue.screening}}})
-    never_asked = {**jane_data, **broad}
+    never_asked = {**jane_data, **broad, "format": "mesodesk-consultation/2"}
+    never_asked["patient"] = {**jane_data["patient"], "age_check": AGE_CHECK}
     never_asked["screening"] = {**jane_data["screening"], "answers": {}}
     missing = evaluate(from_data(never_asked), catalogue)
     assert everything_unknown == missing
@@ -594,6 +599,7 @@ def test_every_coded_rule_message_is_fully_worded(run, catalogue):
     use = {k: v for k, v in DCA_PLAN["products"][0].items() if k != "injections"}
     findings = [f for scenario in COVERAGE_SCENARIOS for f in run(scenario)]
     findings += run({**DCA_PLAN, "products": [use]}, cat=no_per_injection)
+    findings += coverage_findings(catalogue)       # the consent rules (test_rules_consent)
     assert rules(findings) >= coded_rule_ids()
     for f in findings:
         assert not PLACEHOLDER.search(f.message), f.message

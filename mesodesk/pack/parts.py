@@ -648,6 +648,8 @@ def record(ctx: PackContext) -> list[Flowable]:
         out.append(para("Notes for the practitioner", "Subheading"))
         out += [labelled(name, note) for name, note in notes]
     out += chart.record_map(ctx)  # the injection map, when the products have points
+    from mesodesk.pack.consentrecord import consent_record  # age check, prescriber, times
+    out += consent_record(ctx)
     return out
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from mesodesk.domain.model import age_on
-from mesodesk.rules import allergy, dose, medicines, plan, points
+from mesodesk.rules import allergy, consent, dose, medicines, plan, points
 from mesodesk.rules.context import EPSILON, ChosenProduct, Context, Hit, names, number
 
 # Catalogue ids the microneedling rule keys on (design.md's minimum ids).
@@ -333,4 +333,5 @@ CODED_RULES: tuple[CodedRule, ...] = (
               shallow_subcutaneous),
     CodedRule(points.RULE_IDS, "injection-map points off the plan's areas, not adding up to "
               "the product's volume, or closer than the label's spacing", points.check),
+    *(CodedRule(*rule) for rule in consent.RULES),
 )

@@ -54,6 +54,9 @@ class Context:
 
     consultation: Consultation
     catalogue: Catalogue
+    # the clinic's own settings for policy thresholds, as "rule.param" -> value
+    # (e.g. "reflection-period-too-short.injectable_hours"); they win over rules.toml
+    settings: Mapping[str, float] = field(default_factory=dict)
 
     @functools.cached_property
     def chosen(self) -> tuple[ChosenProduct, ...]:
@@ -101,7 +104,10 @@ class Context:
         return self.catalogue.techniques.get(self.consultation.delivery.technique)
 
     def param(self, rule: str, name: str, default: float) -> float:
-        """A threshold from ``rules.toml`` (``params``), or ``default``."""
+        """A threshold from the clinic's settings, else ``rules.toml``
+        (``params``), else ``default``."""
+        if f"{rule}.{name}" in self.settings:
+            return float(self.settings[f"{rule}.{name}"])
         spec = self.catalogue.rules.get(rule)
         if spec is None:
             return default

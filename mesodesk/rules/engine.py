@@ -60,9 +60,11 @@ def coded_findings(ctx: Context) -> Iterable[Finding]:
             yield word(hit, ctx.catalogue)
 
 
-def evaluate(consultation: Consultation, catalogue: Catalogue) -> list[Finding]:
-    """Every finding for this consultation, blocks first (see ``sort_findings``)."""
-    ctx = Context(consultation, catalogue)
+def evaluate(consultation: Consultation, catalogue: Catalogue,
+             settings: Mapping[str, float] | None = None) -> list[Finding]:
+    """Every finding for this consultation, blocks first (see ``sort_findings``).
+    ``settings`` are the clinic's policy values ("rule.param" -> value)."""
+    ctx = Context(consultation, catalogue, dict(settings or {}))
     findings = list(screening_findings(ctx))
     findings.extend(coded_findings(ctx))
     log.debug("%d findings (%d blocks)", len(findings),
