@@ -185,7 +185,8 @@ def test_greek_and_cyrillic_names_print_as_typed(packs):
 def test_unresolved_findings_mark_the_pack_as_a_draft(packs, catalogue):
     """build_pack (used for the on-screen preview) still builds, but says so plainly."""
     c = packs["pack_txa_melasma"].consultation
-    draft = build_pack(c.replace(consent=c.consent.__class__(photos="none")), catalogue)
+    draft = build_pack(c.replace(consent=c.consent.__class__(
+        photos="none", acknowledged=("age-check-missing",))), catalogue)
     text = flat("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(draft)).pages))
     assert "DRAFT, NOT FOR TREATMENT: 1 safety check is not resolved. Do not sign." in text
     assert "NOT RESOLVED: this pack must not be used for treatment." in text

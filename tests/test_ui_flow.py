@@ -23,6 +23,9 @@ def complete(jane_data, catalogue) -> dict:
     """Jane's consultation with every catalogue question answered "no"."""
     data = copy.deepcopy(jane_data)
     data["screening"]["answers"] = {q: "no" for q in catalogue.screening}
+    data["format"] = "mesodesk-consultation/2"                       # age checked (issue 15)
+    data["patient"]["age_check"] = {"method": "passport", "checked_by": "Dr Ana Silva",
+                                    "checked_at": "2026-11-25T09:55:00+00:00"}
     return data
 
 

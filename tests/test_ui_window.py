@@ -257,7 +257,10 @@ def test_an_anticoagulant_warning_must_be_acknowledged_before_export(
 
 def test_findings_update_live_and_a_click_jumps_to_their_step(
         qtbot, window, catalogue, jane_data, tmp_path):
-    data = merge(jane_data, {"screening": {"answers": all_no(catalogue)}})
+    data = merge(jane_data, {"screening": {"answers": all_no(catalogue)},
+                             "format": "mesodesk-consultation/2",  # age checked (issue 15)
+                             "patient": {"age_check": {"method": "passport", "checked_by": "A",
+                                                       "checked_at": "2026-11-25T09:00:00"}}})
     assert window.open_file(write_case(tmp_path, data))
     window.go("screening")
     panel = window.findings_panel.list
