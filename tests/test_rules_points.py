@@ -8,6 +8,8 @@ import math
 
 import pytest
 
+from tests.consent_support import AGE_CHECK
+
 from mesodesk.catalogue.charts import load_chart
 from mesodesk.rules import evaluate
 from mesodesk.rules.points import map_points, ranges
@@ -29,6 +31,7 @@ POINT_RULES = {"point-outside-plan-areas", "points-volume-mismatch", "points-too
 @pytest.fixture
 def run(make_consultation, catalogue):
     answers = {"format": "mesodesk-consultation/2",     # points are a /2 key
+               "patient": {"age_check": AGE_CHECK},      # age checked: no consent finding
                "screening": {"answers": {q: "no" for q in catalogue.screening}}}
 
     def _run(plan: dict, cat=None):
