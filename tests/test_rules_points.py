@@ -8,11 +8,10 @@ import math
 
 import pytest
 
-from tests.consent_support import AGE_CHECK
-
 from mesodesk.catalogue.charts import load_chart
 from mesodesk.rules import evaluate
 from mesodesk.rules.points import map_points, ranges
+from tests.consent_support import AGE_CHECK
 from tests.conftest import merge
 
 DCA_PLAN = {
