@@ -4,6 +4,7 @@ real-looking consultations (one build per file)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from pathlib import Path
@@ -20,8 +21,8 @@ FILES = ["jane", "pack_dca_submental", "pack_txa_melasma", "pack_pcdc_abdomen",
 
 
 class Pack:
-    def __init__(self, name: str, catalogue) -> None:
-        self.consultation = load(DATA / f"{name}.json")
+    def __init__(self, name: str, catalogue, consultation=None) -> None:
+        self.consultation = consultation or load(DATA / f"{name}.json")
         self.pdf = build_pack(self.consultation, catalogue)
         self.reader = PdfReader(io.BytesIO(self.pdf))
         self.pages = [p.extract_text() or "" for p in self.reader.pages]
@@ -298,10 +299,17 @@ def test_a_licensed_anaesthetic_is_not_claimed_to_be_within_licence(packs):
 
 # ------------------------------------------------------- issue 11: key facts, length, copies
 
-def test_an_ordinary_plan_fits_in_twelve_pages(packs):
-    """One indication, one product, no findings: at most 12 pages, both copies."""
-    jane = packs["jane"]
-    c = jane.consultation
+def test_an_ordinary_plan_fits_in_twelve_pages(catalogue):
+    """One indication, one product, the age checked, no findings: at most 12
+    pages, both copies."""
+    from mesodesk.domain.model import AgeCheck
+
+    c = load(DATA / "jane.json")
+    c = c.replace(patient=dataclasses.replace(c.patient, age_check=AgeCheck(
+                      method="passport", checked_by="Dr Ana Silva",
+                      checked_at="2026-11-25T09:55:00+00:00")),
+                  consent=dataclasses.replace(c.consent, acknowledged=()))
+    jane = Pack("jane", catalogue, c)
     assert len(c.products) == 1 and not jane.record_text.count("Overridden")
     assert "The safety rules found nothing that needs attention." in jane.record_text
     assert len(jane.pages) <= 12
