@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 from mesodesk.commands.common import InvalidInput, fail, load_checked
-from mesodesk.domain.files import atomic_write
 from mesodesk.rules import evaluate, unresolved
 
 
@@ -49,11 +48,10 @@ def run(args: argparse.Namespace) -> int:
               f"{'s are' if len(open_findings) > 1 else ' is'} unresolved ({rules}); "
               "'mesodesk check' says how to resolve them.", file=sys.stderr)
         return 1
-    from mesodesk.fhir.bundle import build_bundle, dumps
+    from mesodesk.fhir.bundle import write_bundle
 
-    bundle = build_bundle(consultation, catalogue)
     try:
-        atomic_write(output, dumps(bundle))
+        bundle = write_bundle(output, consultation, catalogue)
     except OSError as exc:
         return fail(f"{output}: cannot be written ({exc.strerror or exc})")
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]

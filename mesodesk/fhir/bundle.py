@@ -35,11 +35,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import uuid
+from pathlib import Path
 from typing import Any, Iterable
 
 from mesodesk.catalogue.model import Catalogue
 from mesodesk.domain.codec import fingerprint as fingerprint_of
+from mesodesk.domain.files import atomic_write
 from mesodesk.domain.model import Consultation
 from mesodesk.domain.schema import unbuild
 
@@ -176,6 +179,15 @@ def build_bundle(consultation: Consultation, catalogue: Catalogue, *,
 def dumps(bundle: dict[str, Any]) -> bytes:
     """The file form: indented UTF-8 JSON ending in a line break."""
     return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_bundle(path: str | os.PathLike[str], consultation: Consultation, catalogue: Catalogue,
+                 *, pack: bytes | None = None) -> dict[str, Any]:
+    """Build the Bundle and write it to ``path`` atomically (OSError if the disk
+    says no); returns the Bundle. Slow enough to keep off a GUI thread."""
+    bundle = build_bundle(consultation, catalogue, pack=pack)
+    atomic_write(Path(path), dumps(bundle))
+    return bundle
 
 
 class _Builder:
