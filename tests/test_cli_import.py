@@ -65,6 +65,18 @@ def test_import_stores_a_signed_record_with_its_pack_and_audit(db_url, capsys, c
     assert result.ok and result.fingerprint == record.fingerprint
 
 
+def test_import_then_recall_finds_the_patient(db_url, capsys):
+    """On each backend: every lot of an imported file leads back to its patient."""
+    assert run(capsys, "import", str(SIGNED), "--database", db_url)[0] == 0
+    consultation = load(SIGNED)
+    for use in consultation.products:
+        code, out, _err = run(capsys, "recall", use.lot, "--json", "--database", db_url)
+        assert code == 0
+        [entry] = json.loads(out)["consultations"]
+        assert entry["patient"]["name"] == consultation.patient.name
+        assert (entry["product"], entry["lot"]) == (use.id, use.lot)
+
+
 def test_import_refuses_an_unsigned_file_naming_it(tmp_path, capsys):
     data = signed_data()
     data["consent"]["signatures"] = []

@@ -19,7 +19,7 @@ import argparse
 import sys
 from dataclasses import dataclass
 
-from mesodesk.commands.common import InvalidInput, fail, load_checked
+from mesodesk.commands.common import DATABASE_HELP, InvalidInput, fail, load_checked
 
 EXIT_OK, EXIT_REFUSED, EXIT_INVALID = 0, 1, 2
 
@@ -27,9 +27,7 @@ EXIT_OK, EXIT_REFUSED, EXIT_INVALID = 0, 1, 2
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE",
                         help="signed consultation files (mesodesk-consultation JSON)")
-    parser.add_argument("--database", metavar="URL",
-                        help="a database URL or SQLite file (default: MESODESK_DATABASE_URL, "
-                             "else the records in the data folder)")
+    parser.add_argument("--database", metavar="URL", help=DATABASE_HELP)
     parser.add_argument("--paper", choices=("a4", "letter"), default="a4",
                         help="page size of the stored packs (default: a4)")
 
@@ -109,9 +107,10 @@ def import_file(store, path: str, paper: str) -> Outcome:
 
 def run(args: argparse.Namespace) -> int:
     from mesodesk.storage import StoreError, open_store
+    from mesodesk.storage.location import database_url
 
     try:
-        store = open_store(args.database)
+        store = open_store(database_url(args.database))
     except StoreError as exc:
         return fail(str(exc))
     worst = EXIT_OK
