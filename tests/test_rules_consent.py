@@ -220,6 +220,15 @@ def test_unsigned_the_consultation_date_is_the_signing_day(catalogue):
         catalogue, _two_stage("2026-11-25T10:00:00+00:00", None), settings=settings))
 
 
+def test_unsigned_with_information_given_after_the_consultation_date_waits_for_signing(
+        catalogue):
+    settings = {f"{REFLECT}.injectable_hours": 24}
+    found = findings(catalogue, _two_stage("2026-11-30T10:00:00+00:00", None), settings=settings)
+    assert not rules(found) & {REFLECT, "signed-before-information"}
+    signed_soon = _two_stage("2026-11-30T10:00:00+00:00", "2026-11-30T10:30:00+00:00")
+    assert REFLECT in rules(findings(catalogue, signed_soon, settings=settings))
+
+
 def test_missing_information_time_is_a_warning_only_when_a_period_is_set(catalogue):
     settings = {f"{REFLECT}.injectable_hours": 24}
     assert only(findings(catalogue, settings=settings), "information-time-missing").severity == "warn"

@@ -269,10 +269,11 @@ def reflection(ctx: Context) -> Iterator[Hit]:
     given = parse_time(given_text)
     signed, recorded = signing_time(c)
     elapsed = (signed - given).total_seconds() / 3600
-    if elapsed < 0 and recorded:
-        yield Hit("signed-before-information", "consent.information_given_at",
-                  {"signing": _when_text(signed), "given": _when_text(given)})
-        return
+    if elapsed < 0:
+        if recorded:
+            yield Hit("signed-before-information", "consent.information_given_at",
+                      {"signing": _when_text(signed), "given": _when_text(given)})
+        return  # unsigned, information given after the consultation date: judged when signed
     if elapsed < required:
         rule = REFLECTION if ctx.param(REFLECTION, "allow_override", 1) else \
             "reflection-period-not-overridable"

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBo
 
 from mesodesk.domain import age_on
 from mesodesk.ui import flow
+from mesodesk.ui.consentfields import AgeCheckBox, AssessmentBox, PrescriberCheck
 from mesodesk.ui.widgets import (StepPage, add_row, button, checkbox, heading, labelled, note,
                                  radio, sources_text)
 
@@ -70,6 +71,7 @@ class ClinicPage(StepPage):
         add_row(form, "&Practitioner name", self.practitioner)
         add_row(form, "Profession", self.profession)
         add_row(form, "Registration number", self.registration)
+        self.prescriber = PrescriberCheck(self, form)          # issue 15
         self.body.addLayout(form)
         for w, section, key in ((self.clinic_name, "clinic", "name"),
                                 (self.address, "clinic", "address"),
@@ -102,6 +104,7 @@ class ClinicPage(StepPage):
         index = self.profession.findData(practitioner.get("profession", "doctor"))
         self.profession.setCurrentIndex(max(index, 0))
         practitioner.setdefault("profession", self.profession.currentData())
+        self.prescriber.load()
 
 
 # --- patient -----------------------------------------------------------------------------
@@ -125,6 +128,8 @@ class PatientPage(StepPage):
         add_row(form, "Phone", self.phone)
         add_row(form, "Email", self.email)
         self.body.addLayout(form)
+        self.age_check = AgeCheckBox(self)                     # issue 15
+        self.body.addWidget(self.age_check)
         for w, key in ((self.name, "name"), (self.phone, "phone"), (self.email, "email")):
             w.textChanged.connect(lambda text, k=key: self._text(k, text))
         self.dob.textChanged.connect(self._dob)
@@ -162,6 +167,7 @@ class PatientPage(StepPage):
         _set_text(self.phone, patient.get("phone"))
         _set_text(self.email, patient.get("email"))
         self._show_age()
+        self.age_check.load()
 
 
 # --- screening ---------------------------------------------------------------------------
@@ -620,6 +626,8 @@ class PlanPage(StepPage):
         self.body.addLayout(form)
         self.schedule = note(rich=True)
         self.body.addWidget(self.schedule)
+        self.assessment = AssessmentBox(self, PROFESSIONS)      # issue 15, when needed
+        self.body.addWidget(self.assessment)
         self.sessions.valueChanged.connect(lambda v: self._set("sessions", v or None))
         self.interval.valueChanged.connect(
             lambda v: self._set("interval_weeks", round(v, 1) if v >= 0 else None))
@@ -635,6 +643,7 @@ class PlanPage(StepPage):
         self.changed()
 
     def entered(self) -> None:
+        self.assessment.refresh(self.data, self.catalogue)
         ind = self.catalogue.indications.get(self.data.get("indication") or "")
         if ind is None:
             self.schedule.setText("")
@@ -652,6 +661,7 @@ class PlanPage(StepPage):
         interval = plan.get("interval_weeks")
         self.interval.setValue(_number(interval) if interval is not None else -1)
         _set_text(self.notes, plan.get("notes", ""))
+        self.assessment.load()
         self.entered()
 
 

@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QKeySequenc
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
+from mesodesk.ui.consentfields import mark_information_given
 from mesodesk.ui.lazy import lazy_import
 from mesodesk.ui.settings import Settings
 from mesodesk.ui.widgets import StepPage, button, heading
@@ -671,6 +672,8 @@ class MainWindow(QMainWindow):
         """Build the unsigned pack off the GUI thread and show it to the patient."""
         assert self.state is not None and self.catalogue is not None
         page = self.pack_page
+        if flow.to_consultation(flow.unsigned(self.state.data), self.catalogue) is not None:
+            mark_information_given(self.state.data)   # stage 1 of consent: first shown now
         consultation = flow.to_consultation(flow.unsigned(self.state.data), self.catalogue)
         if consultation is None:
             page.failed("the consultation is not complete.")
