@@ -445,3 +445,34 @@ def test_medical_words_are_explained_in_a_glossary(packs):
     assert "Necrosis" not in box, "only words this copy uses"
     dca = packs["pack_dca_submental"].patient_text
     assert "Necrosis" in dca[dca.index("Words explained"):]
+
+
+def test_a_product_outside_the_catalogue_prints_the_practitioners_risk_text(
+        jane_data, catalogue):
+    """Recorded as "other" (format /2): named, its risks as the practitioner wrote them,
+    and a plain statement that this information is not from the catalogue."""
+    from mesodesk.domain import from_data
+    from mesodesk.rules import evaluate
+
+    data = dict(jane_data, format="mesodesk-consultation/2")
+    data["products"] = data["products"] + [{
+        "id": "other", "name": "Example serum X", "lot": "EX123", "expiry": "2027-01-31",
+        "volume_ml": 1.0, "risk_text": "Redness and swelling for a day or two."}]
+    c = from_data(data)
+    warnings = [f.rule for f in evaluate(c, catalogue) if f.severity == "warn"]
+    data["consent"] = dict(data["consent"], acknowledged=warnings)
+    pdf = build_pack(from_data(data), catalogue)
+    pack_copies_ = pack_copies(pdf)
+    pages = [flat(p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages]
+    patient = " ".join(pages[n - 1] for n in pack_copies_.patient
+                       if n not in pack_copies_.references)
+    assert "Example serum X This product is not in the catalogue this pack is made from. " \
+           "The information about it below was written by your practitioner, not taken " \
+           "from the checked catalogue." in patient
+    assert "Risks, as written by your practitioner: Redness and swelling for a day or two." \
+        in patient
+    assert "For Example serum X, read the risks your practitioner wrote" in pages[0]
+    assert "I understand that the information about Example serum X was written by my " \
+           "practitioner" in patient
+    record = " ".join(pages[n - 1] for n in pack_copies_.clinic)
+    assert "Example serum X not in catalogue EX123" in record

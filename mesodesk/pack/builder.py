@@ -11,6 +11,7 @@ from mesodesk import __version__
 from mesodesk.catalogue.model import Catalogue
 from mesodesk.catalogue.references import check_references
 from mesodesk.domain.codec import canonical_json, fingerprint
+from mesodesk.domain.schema import Problem
 from mesodesk.domain.model import Consultation
 from mesodesk.pack import parts
 from mesodesk.pack.document import Running, render
@@ -87,7 +88,13 @@ def build_pack(consultation: Consultation, catalogue: Catalogue, *, paper: str =
     such as a damaged signature, or the seal key cannot be used."""
     if paper not in PAPERS:
         raise ValueError(f"unknown paper {paper!r} (use {' or '.join(PAPERS)})")
-    problems = check_references(consultation, catalogue)
+    others = {f"products[{i}].id" for i, use in enumerate(consultation.products)
+              if use.id == parts.OTHER}
+    problems = [p for p in check_references(consultation, catalogue) if p.path not in others]
+    for i, use in enumerate(consultation.products):
+        if use.id == parts.OTHER and not use.name.strip():
+            problems.append(Problem(f"products[{i}].name",
+                                    "a product outside the catalogue needs its name"))
     if problems:
         raise PackError(str(problems[0]))
     check_printable(consultation)

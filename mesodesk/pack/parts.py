@@ -24,7 +24,7 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepInFrame, KeepTogeth
                                 Table)
 
 from mesodesk.catalogue.model import Catalogue, Indication, Product, Risk
-from mesodesk.domain.model import Consultation, Signature
+from mesodesk.domain.model import Consultation, ProductUse, Signature
 from mesodesk.pack import chart, selection as sel
 from mesodesk.pack.document import Section, SectionStart
 from mesodesk.pack.flow import (BidiParagraph, Box, Citations, Line, bullet, gap, labelled, para,
@@ -57,6 +57,10 @@ RISK_GROUPS = (("Common side effects", ("very-common", "common")),
                ("Less common and rare risks", ("uncommon", "rare", "very-rare")),
                ("Risks where nobody knows how often they happen", ("not-known",)))
 SERIOUS = ' <font color="#9c1c1c">(serious)</font>'
+OTHER = "other"  # the product id of a product outside the catalogue
+WRITTEN_BY_PRACTITIONER = ("This product is not in the catalogue this pack is made from. The "
+                           "information about it below was written by your practitioner, not "
+                           "taken from the checked catalogue. Its licence has not been checked.")
 
 
 def heading(text: str, style: str = "Heading", room_mm: float = 30) -> list[Flowable]:
@@ -121,12 +125,23 @@ class PackContext:
 
     @cached_property
     def products(self) -> list[tuple[Product, str]]:
-        """Each chosen product with the regulatory status of this use."""
+        """Each chosen catalogue product with the regulatory status of this use."""
         out = []
         for use in self.consultation.products:
-            product = self.catalogue.products[use.id]
-            out.append((product, sel.use_status(product, self.consultation.indication)))
+            if use.id != OTHER:
+                product = self.catalogue.products[use.id]
+                out.append((product, sel.use_status(product, self.consultation.indication)))
         return out
+
+    @property
+    def others(self) -> list[ProductUse]:
+        """Products outside the catalogue: named, their risks written by the practitioner."""
+        return [use for use in self.consultation.products if use.id == OTHER]
+
+    @property
+    def product_names(self) -> str:
+        return sel.join_names([p.name for p, _ in self.products]
+                              + [use.name for use in self.others])
 
     @property
     def area_names(self) -> str:
@@ -210,7 +225,10 @@ def key_facts(ctx: PackContext) -> list[Flowable]:
     if unknown:
         serious_known += (" " if serious_known else "") + (
             "Nobody knows how often these happen: " + "; ".join(unknown) + ".")
-    products = sel.join_names(p.name for p, _ in ctx.products)
+    products = ctx.product_names
+    for use in ctx.others:
+        serious_known += (" " if serious_known else "") + (
+            f"For {use.name}, read the risks your practitioner wrote (under “The products”).")
 
     def facts(*items: Flowable | str) -> list[Flowable]:
         return [x if not isinstance(x, str) else para(x, "KeyCell") for x in items]
@@ -278,6 +296,13 @@ def information(ctx: PackContext) -> list[Flowable]:
             cite.statement(product.description),
             labelled("Status for this use", sel.status_text(product, c.indication)),
             cite.statement(product.regulatory.statement),
+        ]))
+    for use in ctx.others:
+        out.append(KeepTogether([
+            para(use.name, "Label"),
+            para(WRITTEN_BY_PRACTITIONER, "Alert"),
+            labelled("Risks, as written by your practitioner",
+                     use.risk_text.strip() or "none written"),
         ]))
     off_label = [p.name for p, s in ctx.products if s == "off-label"]
     unlicensed = [p.name for p, s in ctx.products if s == "unlicensed"]
@@ -355,16 +380,16 @@ def glossary(ctx: PackContext, used_text: str) -> list[Flowable]:
                     for x in (t.term, *t.also))]
     if not terms:
         return []
-    rows = [[para(t.term, "KeyLabel"), ctx.citations.statement(t.meaning, "Cell")]
-            for t in terms]
-    box = Table([[para("Words explained", "Subheading")], [table(rows, [0.28 * ctx.width - 8,
-                                                                        0.72 * ctx.width - 8],
-                                                                 compact=True)]],
-                colWidths=[ctx.width], hAlign="LEFT", splitInRow=1)
+    cells: list[Flowable] = [para("Words explained", "Subheading")]
+    for t in terms:
+        ctx.citations.texts.append(t.meaning.text)
+        cells.append(para(t.meaning.text, "Glossary", prefix=f"<b>{markup(t.term)}:</b> ",
+                          suffix=ctx.citations.mark(t.meaning.source)))
+    box = Table([[cells]], colWidths=[ctx.width], hAlign="LEFT", splitInRow=1)
     box.setStyle(table_style(("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor("#1f4e79")),
-                             ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                             ("LEFTPADDING", (0, 0), (-1, -1), 4),
-                             ("RIGHTPADDING", (0, 0), (-1, -1), 4)))
+                             ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                             ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                             ("BOTTOMPADDING", (0, 0), (-1, -1), 6)))
     return [CondPageBreak(40 * mm), gap(3), box]
 
 
@@ -372,7 +397,9 @@ def glossary(ctx: PackContext, used_text: str) -> list[Flowable]:
 
 def consent(ctx: PackContext) -> list[Flowable]:
     c, texts, w = ctx.consultation, ctx.catalogue.texts, ctx.width
-    out: list[Flowable] = [PageBreak(), *section_start("consent", "Consent form")]
+    # a new page unless most of one is left (the end of the information is short)
+    out: list[Flowable] = [CondPageBreak(150 * mm), gap(4),
+                           *section_start("consent", "Consent form")]
     days = c.consent.cooling_off_days
     if days:
         earliest = c.date + dt.timedelta(days=days)
@@ -385,19 +412,22 @@ def consent(ctx: PackContext) -> list[Flowable]:
                       ["Time to think", f"Cooling-off time agreed: {agreed}"]],
                      [0.25 * w, 0.75 * w], shade_first_column=True, compact=True))
     out.append(gap(3))
+    out += _teach_back(ctx)  # understanding is checked before anything is initialled
+    out.append(gap(3))
     out.append(para("Please write your initials in each box to show that you agree."))
     statements = [s.text for s in texts.consent_statements]
     for product, status in ctx.products:
         if status in ("off-label", "unlicensed"):
             statements.append(f"I understand that {product.name} is "
                               f"{sel.STATUS_LABEL[status]} in my treatment.")
+    for use in ctx.others:
+        statements.append(f"I understand that the information about {use.name} was written by "
+                          "my practitioner, not taken from the catalogue.")
     if any(f.severity in ("warn", "block") for f in ctx.findings):
         statements.append("My practitioner has talked me through the cautions that apply "
                           "to me.")
     rows = [[para(s, "Cell"), Box(7 * mm)] for s in statements]
     out.append(_box_table(rows, w, box_side="right"))
-
-    out += _teach_back(ctx)
 
     rows = [[Box(ticked=key == c.consent.photos), para(st.text, "Cell")]
             for key, st in texts.photo_options.items()]
@@ -410,16 +440,32 @@ def consent(ctx: PackContext) -> list[Flowable]:
         _box_table(rows, w, box_side="left"), gap(2), initials,
     ]))
 
-    out += heading("Signatures", room_mm=60)
+    signatures: list[Flowable] = [para("Signatures", "Heading")]
     defaults = {"patient": c.patient.name, "practitioner": c.practitioner.name, "witness": ""}
+    names = [defaults["patient"], defaults["practitioner"],
+             *(sig.name for sig in c.consent.signatures)]
+    # three side by side; full width, one under another, when a name is too long for that
+    across = all(len(n) <= 60 for n in names)
+    width = w / 3 - 3 * mm if across else w
+    blocks: list[list[Flowable]] = []
     for role in ("patient", "practitioner", "witness"):
-        title = ROLE_TITLE[role] + (" (only if one was present)" if role == "witness" else "")
+        title = ROLE_TITLE[role]
         signed = [(i, s) for i, s in enumerate(c.consent.signatures) if s.role == role]
         if signed:
-            for i, sig in signed:
-                out.append(KeepTogether(_signed_block(ctx, title, sig, i)))
+            blocks += [_signed_block(title, sig, i, width) for i, sig in signed]
         else:
-            out.append(KeepTogether(_wet_ink_block(ctx, title, defaults[role])))
+            blocks.append(_wet_ink_block(title, defaults[role], width))
+    if not across:
+        out += signatures + [f for block in blocks for f in block]
+        return out
+    for n in range(0, len(blocks), 3):
+        group = blocks[n:n + 3]
+        row = Table([group + [[]] * (3 - len(group))], colWidths=[w / 3] * 3, hAlign="LEFT")
+        row.setStyle(table_style(("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                 ("RIGHTPADDING", (0, 0), (-1, -1), 0)))
+        signatures.append(row)
+    out.append(KeepTogether(signatures))
     return out
 
 
@@ -448,13 +494,12 @@ def _teach_back(ctx: PackContext) -> list[Flowable]:
         got = outcomes.get(" ".join(q.question.split()))
         rows.append([q.question, Box(6 * mm) if got is None else _outcome_text(*got)])
     if all(outcomes.get(" ".join(q.question.split())) is None for q in asked):
-        head.append(para("The practitioner ticks each point you explained back. A point not "
-                         "clear at first is talked through again, then ticked."))
         rows[0][1] = "Explained back"
         t = table(rows, [0.75 * w, 0.25 * w], header=True)
     else:
         t = table(rows, [0.62 * w, 0.38 * w], header=True)
-    return [CondPageBreak(70 * mm), *head, t]
+    t.splitInRow = 0  # a question is never cut across two pages
+    return [*head, t]
 
 
 def _box_table(rows: list[list], width: float, box_side: str) -> Table:
@@ -472,20 +517,19 @@ def _box_table(rows: list[list], width: float, box_side: str) -> Table:
     return t
 
 
-def _wet_ink_block(ctx: PackContext, title: str, name: str) -> list[Flowable]:
-    w = ctx.width
-    rows = [[para("Name", "Cell"), para(name, "Cell") if name else Line(0.6 * w, 8 * mm)],
-            [para("Signature", "Cell"), Line(0.6 * w, 12 * mm)],
-            [para("Date and time", "Cell"), Line(0.6 * w, 8 * mm)]]
+def _wet_ink_block(title: str, name: str, w: float) -> list[Flowable]:
+    line = w - 10
+    rows = [[para("Name", "Cell"), para(name, "Cell") if name else Line(line, 8 * mm)],
+            [para("Signature", "Cell"), Line(line, 14 * mm)],
+            [para("Date and time", "Cell"), Line(line, 8 * mm)]]
     return [para(title, "Subheading"), _signature_table(rows, w)]
 
 
-def _signed_block(ctx: PackContext, title: str, sig: Signature, index: int) -> list[Flowable]:
-    w = ctx.width
+def _signed_block(title: str, sig: Signature, index: int, w: float) -> list[Flowable]:
     where = f"consent.signatures[{index}].image_png_base64"
     mark: Flowable
     if sig.image_png_base64:
-        mark = png_image(sig.image_png_base64, where, 0.6 * w, 28 * mm)
+        mark = png_image(sig.image_png_base64, where, w - 10, 28 * mm)
     else:
         mark = para("(no image recorded)", "Note")
     rows = [[para("Name", "Cell"), para(sig.name, "Cell")],
@@ -496,7 +540,9 @@ def _signed_block(ctx: PackContext, title: str, sig: Signature, index: int) -> l
 
 
 def _signature_table(rows: list[list], width: float) -> Table:
-    t = Table(rows, colWidths=[0.28 * width, 0.72 * width], hAlign="LEFT", splitInRow=1)
+    """Each label above its line or mark, in a box."""
+    rows = [r for label, mark in rows for r in ([label], [mark])]
+    t = Table(rows, colWidths=[width], hAlign="LEFT", splitInRow=1)
     t.setStyle(table_style(*[
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("BOX", (0, 0), (-1, -1), 0.6, "#8c8c8c"),
@@ -635,14 +681,22 @@ def record(ctx: PackContext) -> list[Flowable]:
 
     out += heading("Products", room_mm=45)
     rows = [["Product", "Status", "Lot", "Expiry", "Volume"]]
-    for (product, status), use in zip(ctx.products, c.products):
+    for use in c.products:
         volume = f"{sel.number(use.volume_ml)} mL"
         if use.injections:
             volume += f", {use.injections} injections"
-        rows.append([product.name, status.replace("-", " "), use.lot or "not recorded",
-                     use.expiry.isoformat(), volume])
+        if use.id == OTHER:
+            name, status = use.name, "not in catalogue"
+        else:
+            product = cat.products[use.id]
+            name = product.name
+            status = str(sel.use_status(product, c.indication)).replace("-", " ")
+        rows.append([name, status, use.lot or "not recorded", use.expiry.isoformat(), volume])
     out.append(table(rows, [0.3 * w, 0.16 * w, 0.16 * w, 0.18 * w, 0.2 * w], header=True,
                      compact=True))
+    for use in ctx.others:
+        out.append(labelled(f"{use.name}: not in the catalogue; risk text written by the "
+                            "practitioner", use.risk_text.strip() or "none written"))
     notes = [(p.name, p.practitioner_note) for p, _ in ctx.products if p.practitioner_note]
     if notes:
         out.append(para("Notes for the practitioner", "Subheading"))

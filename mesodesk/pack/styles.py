@@ -86,6 +86,7 @@ def stylesheet() -> StyleSheet1:
                              spaceAfter=1))
     sheet.add(ParagraphStyle("KeyBullet", parent=body, leftIndent=12, bulletIndent=0,
                              leading=14.5, spaceAfter=0))
+    sheet.add(ParagraphStyle("Glossary", parent=body, leading=15, spaceAfter=3))
     sheet.add(ParagraphStyle("Compact", parent=body, leading=15, spaceAfter=4))
     sheet.add(ParagraphStyle("CellBullet", parent=body, leftIndent=12, bulletIndent=0,
                              leading=15, spaceAfter=1))
