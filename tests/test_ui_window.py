@@ -367,9 +367,7 @@ def test_paper_size_comes_from_the_settings(qtbot, window):
 
 
 def flow_problems(window) -> list[str]:
-    from mesodesk.ui import flow
-
-    return [str(p) for p in flow.build_consultation(window.state.data, window.catalogue)[1]]
+    return [str(p) for p in window.session.problems()]
 
 
 def printer_to(path: Path):

@@ -12,8 +12,7 @@ import json
 import sys
 
 from mesodesk.commands.common import InvalidInput, fail, load_checked
-from mesodesk.domain.model import Consent
-from mesodesk.rules import Finding, evaluate
+from mesodesk.session import ConsultationSession
 
 EXIT_OK, EXIT_BLOCKED = 0, 1
 
@@ -25,40 +24,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print findings as JSON")
 
 
-def status(finding: Finding, consent: Consent) -> str:
-    """How the consultation resolves this finding, in a few words."""
-    if finding.severity == "info":
-        return "for information"
-    if finding.severity == "warn":
-        return "acknowledged" if finding.resolved_by(consent) else "needs acknowledgement"
-    if finding.absolute:
-        return "absolute: cannot be overridden"
-    if finding.resolved_by(consent):
-        return "overridden with a written reason"
-    return "needs a written override reason"
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         consultation, catalogue = load_checked(args.file)
     except InvalidInput as exc:
         return fail(str(exc))
-    consent = consultation.consent
-    findings = evaluate(consultation, catalogue)
-    stopping = [f for f in findings if f.severity == "block" and not f.resolved_by(consent)]
-    open_warnings = [f for f in findings if f.severity == "warn" and not f.resolved_by(consent)]
-    blocked = bool(stopping)
+    check = ConsultationSession.from_consultation(catalogue, consultation).check()
+    findings, consent = check.findings, check.consent
+    stopping, open_warnings, blocked = check.stopping, check.open_warnings, check.blocked
     if args.json:
         json.dump({"blocked": blocked,
                    "findings": [{**f.to_json(), "resolved": f.resolved_by(consent),
-                                 "status": status(f, consent)} for f in findings]},
+                                 "status": check.resolution(f)} for f in findings]},
                   sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return EXIT_BLOCKED if blocked else EXIT_OK
     if not findings:
         print("No findings: nothing blocks this plan.")
     for f in findings:
-        print(f"{_LABELS[f.severity]:5} {f.rule} ({status(f, consent)}) at {f.path or 'plan'}")
+        print(f"{_LABELS[f.severity]:5} {f.rule} ({check.resolution(f)}) at {f.path or 'plan'}")
         print(f"      {f.message} [{', '.join(f.source)}]")
     if blocked:
         print(f"Blocked: {len(stopping)} block(s) must be resolved before treating.")

@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 from mesodesk.commands.common import InvalidInput, fail, load_checked
-from mesodesk.domain.files import atomic_write
-from mesodesk.rules import evaluate, sort_findings, unresolved
+from mesodesk.session import ConsultationSession, SessionError
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
     if output.exists() and output.resolve() == Path(args.file).resolve():
         return fail(f"{output}: is the consultation file itself; choose another name for "
                     "the pack")
-    findings = sort_findings(evaluate(consultation, catalogue))
-    open_findings = unresolved(findings, consultation.consent)
+    session = ConsultationSession.from_consultation(catalogue, consultation)
+    open_findings = session.check().unresolved
     if open_findings:
         print(f"mesodesk: not exported: {len(open_findings)} safety finding"
               f"{'s are' if len(open_findings) > 1 else ' is'} unresolved.", file=sys.stderr)
@@ -53,14 +52,12 @@ def run(args: argparse.Namespace) -> int:
                 how = "warning: needs acknowledgement"
             print(f"  {f.rule} ({how}): {f.message}", file=sys.stderr)
         return 1
-    from mesodesk.pack import PackError, build_pack
+    from mesodesk.pack import PackError
 
     try:
-        pdf = build_pack(consultation, catalogue, paper=args.paper)
-    except PackError as exc:
+        pdf = session.export(output, paper=args.paper)
+    except (PackError, SessionError) as exc:
         return fail(f"{args.file}: {exc}")
-    try:
-        atomic_write(output, pdf)
     except OSError as exc:
         return fail(f"{output}: cannot be written ({exc.strerror or exc})")
     log.debug("pack written (%d bytes)", len(pdf))

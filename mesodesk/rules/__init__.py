@@ -7,5 +7,7 @@ answers' effects from ``screening.toml`` and the coded rules in
 
 from mesodesk.rules.engine import evaluate
 from mesodesk.rules.finding import Finding, blocking, sort_findings, unresolved
+from mesodesk.rules.missing import Missing, PartMissing
 
-__all__ = ["Finding", "blocking", "evaluate", "sort_findings", "unresolved"]
+__all__ = ["Finding", "Missing", "PartMissing", "blocking", "evaluate", "sort_findings",
+           "unresolved"]

@@ -1,3 +1,3 @@
-"""The consultation window (PySide6). Holds no clinical logic: the flow is
-:mod:`mesodesk.ui.flow`, findings come from :mod:`mesodesk.rules` and the pack
-from :mod:`mesodesk.pack`."""
+"""The consultation window (PySide6). Holds no clinical logic: it shows a
+:class:`mesodesk.session.ConsultationSession`, which holds the consultation,
+its steps and findings, and performs preview, signing and storing."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
@@ -18,11 +18,13 @@ from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QFrame, QGroupBox, QHB
                                QVBoxLayout, QWidget)
 
 from mesodesk.rules import Finding
-from mesodesk.ui import flow
 from mesodesk.ui.preview import PdfPreview
 from mesodesk.ui.signature import SignaturePad
 from mesodesk.ui.widgets import (StepPage, add_row, button,
                                  checkbox, finding_html, heading, note, radio, sources_text)
+
+if TYPE_CHECKING:
+    from mesodesk.session import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -124,13 +126,13 @@ class ReviewPage(StepPage):
                 item = FindingItem(self, f)
                 self.items[(f.rule, f.severity, f.path)] = item
                 self.items_box.addWidget(item)
-        self._status(findings)
 
-    def _status(self, findings: list[Finding]) -> None:
-        open_ = flow.outstanding(self.state, findings)
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        self.show_findings(snapshot.findings)
+        self._status(snapshot.outstanding, snapshot.unfinished_before(self.step_id))
+
+    def _status(self, open_: list[Finding], unfinished: list[str]) -> None:
         absolute = [f for f in open_ if f.absolute]
-        unfinished = [s.title for s in flow.STEPS[:flow.index("review")]
-                      if not s.complete(self.state, self.catalogue)]
         if absolute:
             text = (f"{len(absolute)} finding{'s' if len(absolute) > 1 else ''} cannot be "
                     "overridden. Consent and the pack stay locked.")

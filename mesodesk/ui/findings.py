@@ -9,7 +9,7 @@ from PySide6 import QtCore
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from mesodesk.ui import flow
+from mesodesk.session.steps import DEFAULT_TABLE, StepTable
 from mesodesk.ui.widgets import SEVERITY_MARKS, SEVERITY_WORDS, heading, note, sources_text
 
 if TYPE_CHECKING:
@@ -21,9 +21,10 @@ class FindingsPanel(QWidget):
     """Every finding, live, with its source; activating one jumps to its step."""
 
     def __init__(self, jump: Callable[[str], object], catalogue: Catalogue | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, table: StepTable = DEFAULT_TABLE) -> None:
         super().__init__(parent)
         self.catalogue = catalogue
+        self.table = table
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(heading("Findings", level=2))
@@ -42,7 +43,7 @@ class FindingsPanel(QWidget):
 
     def _tooltip(self, f: Finding) -> str:
         """Where a click goes, and the full citation of each source."""
-        lines = [f"Select to go to {flow.step(flow.step_for_path(f.path)).title}."]
+        lines = [f"Select to go to {self.table.step(self.table.step_for_path(f.path)).title}."]
         for key in f.source:
             source = self.catalogue.sources.get(key) if self.catalogue else None
             if source is not None:
@@ -53,7 +54,7 @@ class FindingsPanel(QWidget):
         return "\n".join(lines)
 
     def _activated(self, item: QListWidgetItem) -> None:
-        self._jump(flow.step_for_path(str(item.data(QtCore.Qt.ItemDataRole.UserRole))))
+        self._jump(self.table.step_for_path(str(item.data(QtCore.Qt.ItemDataRole.UserRole))))
 
     def show_findings(self, findings: list[Finding], open_rules: set[str],
                       error: str = "") -> None:

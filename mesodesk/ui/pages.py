@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBo
                                QPlainTextEdit, QRadioButton, QSpinBox, QVBoxLayout)
 
 from mesodesk.domain import age_on
-from mesodesk.ui import flow
+from mesodesk.session import draft as flow
 from mesodesk.ui.consentfields import AgeCheckBox, AssessmentBox, PrescriberCheck
 from mesodesk.ui.widgets import (StepPage, add_row, button, checkbox, heading, labelled, note,
                                  radio, sources_text)

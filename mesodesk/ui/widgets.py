@@ -22,7 +22,21 @@ from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QFormLayout, QFrame, 
 if TYPE_CHECKING:  # the window imports this module before the catalogue is needed
     from mesodesk.catalogue.model import Catalogue
     from mesodesk.rules import Finding
-    from mesodesk.ui.flow import FlowState
+    from mesodesk.session import FlowState, Snapshot
+
+PAGE_CLASSES: dict[str, type["StepPage"]] = {}   # step id -> its page, filled as pages are defined
+
+
+def page_class(step_id: str) -> type["StepPage"]:
+    """The page that shows the step ``step_id`` (a page declares its ``step_id``)."""
+    import mesodesk.ui.ceremony  # noqa: F401  (the pages register themselves)
+    import mesodesk.ui.pages  # noqa: F401
+
+    try:
+        return PAGE_CLASSES[step_id]
+    except KeyError:
+        raise LookupError(f"no page shows the step {step_id!r}") from None
+
 
 SEVERITY_WORDS = {"block": "Block", "warn": "Warning", "info": "Note"}
 SEVERITY_MARKS = {"block": "\u26d4", "warn": "\u26a0", "info": "\u2139"}
@@ -143,6 +157,11 @@ class StepPage(QWidget):
     fills_height = False   # True: the page's main widget takes the spare height
     edited = Signal()
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.step_id:   # the page of the step with this id (see page_class)
+            PAGE_CLASSES[cls.step_id] = cls
+
     def __init__(self, state: FlowState, catalogue: Catalogue,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,6 +197,10 @@ class StepPage(QWidget):
 
     def show_findings(self, findings: list[Finding]) -> None:
         self.findings_note.show_findings(findings)
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Show what the session knows now (by default: this step's findings)."""
+        self.show_findings(snapshot.findings_for(self.step_id))
 
     # helpers
     def set_state(self, state: FlowState) -> None:

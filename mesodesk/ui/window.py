@@ -1,10 +1,11 @@
 """The main window: a start screen, then the consultation as a list of steps
 beside the step on screen and the live findings.
 
-The window only wires things together. The flow (which step is complete,
-which may be entered) is :mod:`mesodesk.ui.flow`; findings come from
-:mod:`mesodesk.rules`; the pack from :mod:`mesodesk.pack`, built on the thread
-pool; records from :mod:`mesodesk.storage`, opened after the first paint.
+The window only shows a :class:`~mesodesk.session.ConsultationSession`: the
+session holds the consultation, computes the findings and every step's state
+once per change, and performs preview, signing and storing; its steps table
+gives the step list, the pages, Next and Back. Slow work (pack builds, the
+records) runs off the GUI thread; the records open after the first paint.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from mesodesk.ui.widgets import StepPage, button, heading
 
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
-    from mesodesk.ui.ceremony import DonePage, PackPage, SignPage
     from mesodesk.rules import Finding
-    from mesodesk.ui import flow
+    from mesodesk.session import ConsultationSession, FlowState, StepTable
+    from mesodesk.ui.ceremony import DonePage, PackPage, SignPage
+    from mesodesk import session as session_layer
 else:  # loaded on first use, after the window is on screen
-    flow = lazy_import("mesodesk.ui.flow")
+    session_layer = lazy_import("mesodesk.session")
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +126,8 @@ class StartPage(QWidget):
             name = d.patient_name or "an unnamed patient"
             b = button(f"Resume draft for {name}")
             when = d.updated_at.strftime("%d %b %Y %H:%M") if d.updated_at else ""
-            step_title = flow.step(d.step).title if d.step in flow.STEP_IDS else d.step
+            table = session_layer.DEFAULT_TABLE
+            step_title = table.step(d.step).title if d.step in table else d.step
             b.setToolTip(f"Last edited {when}; at step {step_title}")
             b.clicked.connect(lambda _c=False, i=d.id: self.window_.resume_draft(i))
             self.drafts_layout.addWidget(b)
@@ -133,7 +136,7 @@ class StartPage(QWidget):
 
 class MainWindow(QMainWindow):
     def __init__(self, store_factory: Callable[[], Any] | None = open_default_store,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, steps: StepTable | None = None) -> None:
         super().__init__()
         self.setWindowTitle("mesodesk")
         self.settings = settings or Settings()
@@ -142,20 +145,16 @@ class MainWindow(QMainWindow):
         self.autosaver: Any = None
         self.records_view: QWidget | None = None
         self.catalogue: Catalogue | None = None
-        self.state: flow.FlowState | None = None
-        self.step_id = "clinic"
-        self.findings: list[Finding] = []
-        self.findings_error = ""
+        self.session: ConsultationSession | None = None
+        self._table = steps
         self.pages: dict[str, StepPage] = {}
         self.pack_page: PackPage
         self.sign_page: SignPage
         self.done_page: DonePage
         self._viewer: QWidget | None = None
-        self.pack_cache: dict[str, bytes] = {}
         self._shown_fingerprint = ""
         self._printing = False
         self._printer: Any = None
-        self.final_pdf: bytes = b""
         self.saved_path: str = ""
         self.last_alert: Any = None  # the last message box (tests read it)
         self._ops: list[Any] = []
@@ -178,6 +177,31 @@ class MainWindow(QMainWindow):
         self.start.show_recent(self.settings.recent_files)
         self._painted = False
         self._closed = False
+
+    # --- what the session knows (the window keeps no copy) -------------------------------
+    @property
+    def table(self) -> StepTable:
+        return self._table or session_layer.DEFAULT_TABLE
+
+    @property
+    def state(self) -> FlowState | None:
+        return self.session.state if self.session is not None else None
+
+    @property
+    def step_id(self) -> str:
+        return self.session.step_id if self.session is not None else self.table.ids[0]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.session.snapshot().findings if self.session is not None else []
+
+    @property
+    def findings_error(self) -> str:
+        return self.session.snapshot().error if self.session is not None else ""
+
+    @property
+    def final_pdf(self) -> bytes:
+        return self.session.final_pdf if self.session is not None else b""
 
     def event(self, event: QEvent) -> bool:
         """The records open after the window's first paint, so it appears fast."""
@@ -228,7 +252,8 @@ class MainWindow(QMainWindow):
 
     def set_paper(self, paper: str) -> None:
         self.settings.paper = paper
-        self.pack_cache.clear()
+        if self.session is not None:
+            self.session.forget_packs()
         self.statusBar().showMessage(f"Packs will be printed on {paper.upper()} paper", 4000)
 
     # --- records (opened after the first paint) -------------------------------------------
@@ -272,8 +297,8 @@ class MainWindow(QMainWindow):
         except ImportError as exc:
             log.warning("records view unavailable: %s", exc)
         self.refresh_drafts()
-        if self.autosaver is not None and self.state is not None and not self.state.finished:
-            self.autosaver.schedule(self.state.data, self.step_id)  # typed before records opened
+        if self.autosaver is not None and self.session is not None and not self.session.state.finished:
+            self.autosaver.schedule(self.session.data, self.step_id)  # typed before records opened
 
     def refresh_drafts(self) -> None:
         if self.store is None:
@@ -292,8 +317,8 @@ class MainWindow(QMainWindow):
         failures are shown, never raised."""
         if self.store is None:
             return
-        if consultation_id is None and self.state is not None:
-            consultation_id = self.state.consultation_id
+        if consultation_id is None and self.session is not None:
+            consultation_id = self.session.state.consultation_id
         if consultation_id is None and self.autosaver is not None:
             consultation_id = self.autosaver.draft_id  # the draft becomes the consultation
         try:
@@ -303,8 +328,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Audit event not recorded: {exc}")
 
     def practitioner_name(self) -> str:
-        if self.state is not None:
-            return str((self.state.data.get("practitioner") or {}).get("name", ""))
+        if self.session is not None:
+            return self.session.practitioner_name()
         return str(self.settings.practitioner.get("name", ""))
 
     # --- the consultation view (built on first use) -----------------------------------------
@@ -318,11 +343,10 @@ class MainWindow(QMainWindow):
         except CatalogueError as exc:
             self.alert(f"The clinical catalogue cannot be used: {exc}")
             return False
-        from mesodesk.ui.ceremony import ConsentPage, DonePage, PackPage, ReviewPage, SignPage
-        from mesodesk.ui.pages import (ClinicPage, DeliveryPage, FormulationPage,
-                                       IndicationPage, PatientPage, PlanPage, ScreeningPage)
+        from mesodesk.ui.widgets import page_class
 
-        self.state = flow.FlowState(flow.new_data(dt.date.today()))
+        self.session = session_layer.ConsultationSession.new(self.catalogue, dt.date.today(),
+                                                             table=self.table)
         view = QWidget()
         outer = QHBoxLayout(view)
         splitter = QSplitter(QtCore.Qt.Orientation.Horizontal)
@@ -336,7 +360,7 @@ class MainWindow(QMainWindow):
         steps_label.setBuddy(self.step_list)
         left_layout.addWidget(steps_label)
         left_layout.addWidget(self.step_list, 1)
-        for s in flow.STEPS:
+        for s in self.table:
             item = QListWidgetItem(s.title)
             item.setData(QtCore.Qt.ItemDataRole.UserRole, s.id)
             self.step_list.addItem(item)
@@ -350,14 +374,10 @@ class MainWindow(QMainWindow):
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         self.page_stack = QStackedWidget()
-        classes = [ClinicPage, PatientPage, ScreeningPage, IndicationPage, DeliveryPage,
-                   FormulationPage, PlanPage, ReviewPage, ConsentPage, PackPage, SignPage,
-                   DonePage]
-        assert [c.step_id for c in classes] == list(flow.STEP_IDS)
-        for cls in classes:
-            page = cls(self.state, self.catalogue)
+        for s in self.table:   # one page per step of the table
+            page = page_class(s.id)(self.session.state, self.catalogue)
             page.edited.connect(self.edited)
-            self.pages[cls.step_id] = page
+            self.pages[s.id] = page
             self.page_stack.addWidget(page)
         middle_layout.addWidget(self.page_stack, 1)
         nav = QHBoxLayout()
@@ -375,7 +395,7 @@ class MainWindow(QMainWindow):
 
         from mesodesk.ui.findings import FindingsPanel
 
-        self.findings_panel = FindingsPanel(self.go, self.catalogue)
+        self.findings_panel = FindingsPanel(self.go, self.catalogue, table=self.table)
         splitter.addWidget(self.findings_panel)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 3)
@@ -383,14 +403,14 @@ class MainWindow(QMainWindow):
         h = self.fontMetrics().height()
         splitter.setSizes([h * 13, h * 44, h * 20])
 
-        self.pack_page = pack = cast(PackPage, self.pages["pack"])
+        self.pack_page = pack = cast("PackPage", self.pages["pack"])
         pack.sign_requested.connect(lambda: self.go("sign"))
         pack.print_requested.connect(self.print_for_wet_ink)
         pack.retry_requested.connect(self.build_preview)
         pack.read.connect(self._pack_read)
-        self.sign_page = sign = cast(SignPage, self.pages["sign"])
+        self.sign_page = sign = cast("SignPage", self.pages["sign"])
         sign.finish_requested.connect(self.sign_and_finish)
-        self.done_page = done = cast(DonePage, self.pages["done"])
+        self.done_page = done = cast("DonePage", self.pages["done"])
         done.save_requested.connect(self.save_pdf_dialog)
         done.print_requested.connect(self.print_final)
         done.folder_requested.connect(self.open_folder)
@@ -408,34 +428,31 @@ class MainWindow(QMainWindow):
         if self.autosaver is not None:
             self.autosaver.close()  # the previous consultation's last edit, saved and done
             self.autosaver.draft_id = draft_id
-        data, dropped = flow.normalise(data)
+        self.session = session = session_layer.ConsultationSession(
+            self.catalogue, data, table=self.table, consultation_id=consultation_id,
+            draft_id=draft_id)
+        dropped = session.dropped
         if dropped:
             log.warning("draft had %d unreadable parts", len(dropped))
             self.statusBar().showMessage(
                 "Some parts of this consultation could not be read and were left empty: "
                 + ", ".join(dropped[:6]) + ("\u2026" if len(dropped) > 6 else ""))
-        self.state = flow.FlowState(data, consultation_id=consultation_id)
-        self.pack_cache.clear()
-        self.final_pdf = b""
         self.saved_path = ""
         for page in self.pages.values():
-            page.set_state(self.state)
+            page.set_state(session.state)
         assert self.consultation is not None
         self.stack.setCurrentWidget(self.consultation)
         self.refresh()
-        target = step_id if step_id in flow.STEP_IDS else None
-        if target is None or not flow.can_enter(target, self.state, self.catalogue):
-            target = flow.first_incomplete(self.state, self.catalogue)
-            if not flow.can_enter(target, self.state, self.catalogue):
-                target = "review"
-        self.go(target, force=True)
+        self.go(session.start_step(step_id), force=True)
 
     def new_consultation(self) -> None:
-        self._begin(flow.new_data(dt.date.today(), self.settings.clinic,
-                                  self.settings.practitioner), "clinic")
-        if (self.state is not None and self.catalogue is not None
-                and flow.step("clinic").complete(self.state, self.catalogue)):
-            self.go("patient")
+        first = self.table.ids[0]
+        self._begin(session_layer.new_data(dt.date.today(), self.settings.clinic,
+                                           self.settings.practitioner), first)
+        if self.session is not None and self.session.snapshot().complete(first):
+            nxt = self.session.next_step()   # what the settings remembered is done
+            if nxt is not None:
+                self.go(nxt)
 
     def resume_draft(self, draft_id: str) -> None:
         if self.store is None:
@@ -554,35 +571,31 @@ class MainWindow(QMainWindow):
 
     # --- editing ----------------------------------------------------------------------------
     def edited(self) -> None:
-        if self.state is None or self.state.finished:
+        if self.session is None or self.session.state.finished:
             return
-        if self.step_id == "clinic":
-            self.settings.clinic = dict(self.state.data.get("clinic") or {})
-            self.settings.practitioner = dict(self.state.data.get("practitioner") or {})
+        if self.step_id == self.table.ids[0]:
+            self._remember_clinic()
         if self.autosaver is not None:
             self.autosaver.practitioner = self.practitioner_name()
-            self.autosaver.schedule(self.state.data, self.step_id)
+            self.autosaver.schedule(self.session.data, self.step_id)
         self._refresh_timer.start()
 
+    def _remember_clinic(self) -> None:
+        assert self.session is not None
+        self.settings.clinic = dict(self.session.data.get("clinic") or {})
+        self.settings.practitioner = dict(self.session.data.get("practitioner") or {})
+
     def refresh(self) -> None:
-        """Recompute findings and every step's status from the partial consultation."""
-        if self.state is None or self.catalogue is None or self.consultation is None:
+        """Show the session's snapshot: findings, every step's status, Next and Back."""
+        if self.session is None or self.consultation is None:
             return
         self._refresh_timer.stop()
-        try:
-            self.findings = flow.live_findings(self.state, self.catalogue)
-            self.findings_error = ""
-        except Exception as exc:  # never a traceback in the window
-            log.exception("findings could not be computed")
-            self.findings = []
-            self.findings_error = f"Findings could not be computed: {exc}"
-        open_rules = {f.rule for f in flow.outstanding(self.state, self.findings)}
-        self.findings_panel.show_findings(self.findings, open_rules, self.findings_error)
-        for step_id, page in self.pages.items():
-            page.show_findings([f for f in self.findings
-                                if flow.step_for_path(f.path) == step_id]
-                               if step_id != "review" else self.findings)
-        for i, view in enumerate(flow.views(self.state, self.catalogue, self.findings)):
+        snap = self.session.snapshot()
+        open_rules = {f.rule for f in snap.outstanding}
+        self.findings_panel.show_findings(snap.findings, open_rules, snap.error)
+        for page in self.pages.values():
+            page.show_snapshot(snap)
+        for i, view in enumerate(snap.views()):
             item = self.step_list.item(i)
             current = view.id == self.step_id
             item.setText(f"{STATUS_MARKS[view.status]}  {view.title}")
@@ -600,62 +613,65 @@ class MainWindow(QMainWindow):
         self._update_nav()
 
     def _update_nav(self) -> None:
-        assert self.state is not None and self.catalogue is not None
-        i = flow.index(self.step_id)
-        self.position.setText(f"Step {i + 1} of {len(flow.STEPS)}: "
-                              f"{flow.step(self.step_id).title}")
-        prev_step, next_step = flow.previous_step(self.step_id), flow.next_step(self.step_id)
-        self.back.setEnabled(prev_step is not None and not self.state.finished)
-        can_next = next_step is not None and flow.can_enter(next_step, self.state,
-                                                            self.catalogue)
-        if next_step in ("sign", "done"):
-            can_next = False  # reached only by the page's own buttons
+        assert self.session is not None
+        session, table = self.session, self.table
+        i = table.index(self.step_id)
+        self.position.setText(f"Step {i + 1} of {len(table)}: {table.step(self.step_id).title}")
+        self.back.setEnabled(session.previous_step() is not None and not session.state.finished)
+        can_next = session.can_go_next()
         self.next.setEnabled(can_next)
-        if next_step == "consent" and not can_next:
-            self.next.setToolTip("Consent opens once the plan is complete and every finding "
-                                 "is resolved.")
-        else:
-            self.next.setToolTip("")
+        nxt = session.next_step()
+        note = table.step(nxt).locked_note if nxt is not None else ""
+        self.next.setToolTip(note if note and not can_next else "")
         self.step_list.setCurrentRow(i)
 
     # --- moving between steps ---------------------------------------------------------------
     def go(self, step_id: str, force: bool = False) -> bool:
-        if self.state is None or self.catalogue is None:
+        session = self.session
+        if session is None or step_id not in self.table:
             return False
-        if not force and not flow.can_enter(step_id, self.state, self.catalogue):
+        leaving = self.step_id
+        if not session.go(step_id, force):
             self.statusBar().showMessage(
-                f"{flow.step(step_id).title} is locked until the steps before it are complete "
-                "and every finding is resolved.", 5000)
-            self.step_list.setCurrentRow(flow.index(self.step_id))
+                f"{self.table.step(step_id).title} is locked until the steps before it are "
+                "complete and every finding is resolved.", 5000)
+            self.step_list.setCurrentRow(self.table.index(self.step_id))
             return False
-        if self.step_id == "clinic" and step_id != "clinic":
-            self.settings.clinic = dict(self.state.data.get("clinic") or {})
-            self.settings.practitioner = dict(self.state.data.get("practitioner") or {})
-        self.step_id = step_id
+        if leaving == self.table.ids[0] and step_id != leaving:
+            self._remember_clinic()
         page = self.pages[step_id]
-        page.set_state(self.state)  # another step may have changed its section
+        page.set_state(session.state)  # another step may have changed its section
         self.page_stack.setCurrentWidget(page)
         page.entered()
         self.refresh()
-        if step_id == "pack":
-            if self.autosaver is not None and not self.state.finished:
-                # the consultation is in the records before the patient reads it, so the
-                # 'viewed' event and the signing name one consultation
-                self.autosaver.schedule(self.state.data, step_id)
-                self.autosaver.flush()
-            self.build_preview()
+        hook = self.table.step(step_id).on_enter
+        if hook is not None:
+            self._enter_hooks()[hook]()
         page.scroll_area.verticalScrollBar().setValue(0)
         return True
 
+    def _enter_hooks(self) -> dict[str, Callable[[], None]]:
+        """What entering a step does, by the name its table entry gives."""
+        return {"preview": self._enter_pack}
+
+    def _enter_pack(self) -> None:
+        assert self.session is not None
+        if self.autosaver is not None and not self.session.state.finished:
+            # the consultation is in the records before the patient reads it, so the
+            # 'viewed' event and the signing name one consultation
+            self.autosaver.schedule(self.session.data, self.step_id)
+            self.autosaver.flush()
+        self.build_preview()
+
     def go_next(self) -> None:
-        next_step = flow.next_step(self.step_id)
-        if next_step is not None:
-            self.go(next_step)
+        nxt = self.session.next_step() if self.session is not None else None
+        if nxt is not None:
+            self.go(nxt)
 
     def go_back(self) -> None:
-        prev_step = flow.previous_step(self.step_id)
-        if prev_step is not None:
-            self.go(prev_step)
+        prev = self.session.previous_step() if self.session is not None else None
+        if prev is not None:
+            self.go(prev)
 
     # --- the pack -----------------------------------------------------------------------------
     def _run(self, fn: Callable[[], Any], success: Callable[[Any], None],
@@ -670,40 +686,34 @@ class MainWindow(QMainWindow):
 
     def build_preview(self) -> None:
         """Build the unsigned pack off the GUI thread and show it to the patient."""
-        assert self.state is not None and self.catalogue is not None
+        assert self.session is not None
         page = self.pack_page
-        if flow.to_consultation(flow.unsigned(self.state.data), self.catalogue) is not None:
-            mark_information_given(self.state.data)   # stage 1 of consent: first shown now
-        consultation = flow.to_consultation(flow.unsigned(self.state.data), self.catalogue)
-        if consultation is None:
+        if self.session.preview_target() is not None:
+            mark_information_given(self.session.data)   # stage 1 of consent: first shown now
+        target = self.session.preview_target()
+        if target is None:
             page.failed("the consultation is not complete.")
             return
-        from mesodesk.domain import fingerprint
-
-        fp = fingerprint(consultation)
-        cached = self.pack_cache.get(fp)
+        consultation, fp = target
+        cached = self.session.cached_pack(fp)
         if cached is not None:
             self._preview_ready(fp, cached)
             return
         page.building()
         self.statusBar().showMessage("Preparing the pack\u2026")
-        catalogue, paper = self.catalogue, self.settings.paper
-
-        def work() -> bytes:
-            from mesodesk.pack import build_pack
-
-            return build_pack(consultation, catalogue, paper=paper)
-
-        self._run(work, lambda pdf: self._preview_ready(fp, pdf), self._preview_failed)
+        catalogue, paper = self.session.catalogue, self.settings.paper  # values only
+        build = session_layer.build_pack
+        self._run(lambda: build(consultation, catalogue, paper),
+                  lambda pdf: self._preview_ready(fp, pdf), self._preview_failed)
 
     def _preview_ready(self, fp: str, pdf: bytes) -> None:
-        assert self.state is not None
+        assert self.session is not None
         _freeze_heap_once()
-        self.pack_cache[fp] = pdf
+        self.session.keep_pack(fp, pdf)
         page = self.pack_page
         self._shown_fingerprint = fp
         try:
-            page.built(pdf, already_read=self.state.pack_viewed == fp)
+            page.built(pdf, already_read=self.session.state.pack_viewed == fp)
         except Exception as exc:
             page.failed(str(exc))
             return
@@ -712,10 +722,9 @@ class MainWindow(QMainWindow):
 
     def _pack_read(self) -> None:
         """Every page of the pack on screen has been shown: signing may open."""
-        if self.state is None or not self._shown_fingerprint:
+        if self.session is None or not self._shown_fingerprint:
             return
-        if self.state.pack_viewed != self._shown_fingerprint:
-            self.state.pack_viewed = self._shown_fingerprint
+        if self.session.mark_read(self._shown_fingerprint):
             self.audit("viewed", {"fingerprint": self._shown_fingerprint})
         self.refresh()
 
@@ -726,41 +735,24 @@ class MainWindow(QMainWindow):
 
     def _finish(self, consultation: Any, pdf: bytes, wet_ink: bool) -> None:
         """Store the pack (signed on screen, or printed for wet ink) and show Done."""
-        assert self.state is not None and self.catalogue is not None
-        from mesodesk.domain import fingerprint
-
+        assert self.session is not None
+        session = self.session
         if self.autosaver is not None:
             self.autosaver.flush()
-        draft_id = self.autosaver.draft_id if self.autosaver is not None else None
-        store, practitioner = self.store, self.practitioner_name()
-        catalogue, paper = self.catalogue, self.settings.paper  # the worker gets values only
-        fp = fingerprint(consultation)
+            session.draft_id = self.autosaver.draft_id
+        work = session.prepare_finalise(self.store, consultation, pdf, wet_ink=wet_ink,
+                                        paper=self.settings.paper)
         sign_page = self.sign_page
         sign_page.working(True)
 
-        def work() -> tuple[bytes, str | None]:
-            from mesodesk.pack import build_pack
-
-            out = pdf or build_pack(consultation, catalogue, paper=paper)
-            cid = None
-            if store is not None:
-                cid = store.sign(draft_id, consultation, out, fp, practitioner)
-            return out, cid
-
-        def done(result: tuple[bytes, str | None]) -> None:
-            assert self.state is not None
-            out, cid = result
+        def done(result: Any) -> None:
             sign_page.working(False)
-            self.final_pdf = out
-            self.state.finished = True
-            self.state.wet_ink = wet_ink
-            self.state.consultation_id = cid
+            session.apply_finalise(result)
             if self.autosaver is not None:
                 self.autosaver.draft_id = None
-            for o in consultation.consent.overrides:
-                self.audit("overridden", {"rule": o.rule})
-            self.done_page.finished(not wet_ink, fp, cid is not None)
-            self.go("done", force=True)
+            self.done_page.finished(not wet_ink, result.fingerprint,
+                                    result.consultation_id is not None)
+            self.go(self.table.ids[-1], force=True)
             self.refresh_drafts()
 
         def failed(exc: BaseException) -> None:
@@ -771,34 +763,29 @@ class MainWindow(QMainWindow):
         self._run(work, done, failed)
 
     def sign_and_finish(self) -> None:
-        assert self.state is not None and self.catalogue is not None
+        assert self.session is not None
         sign_page = self.sign_page
         if not sign_page.ready():
             return
         signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-        consent = self.state.data.setdefault("consent", {})
-        consent["signatures"] = sign_page.signatures(signed_at)
-        consultation = flow.to_consultation(self.state.data, self.catalogue)
-        if consultation is None:
-            _c, problems = flow.build_consultation(self.state.data, self.catalogue)
-            self.alert(f"The consultation cannot be signed: {problems[0] if problems else '?'}")
+        try:
+            consultation = self.session.sign(sign_page.signatures(signed_at), signed_at)
+        except session_layer.SessionError as exc:
+            self.alert(str(exc))
             return
         self._finish(consultation, b"", wet_ink=False)
 
     def print_for_wet_ink(self) -> None:
-        assert self.state is not None and self.catalogue is not None
+        assert self.session is not None
         pdf = self.pack_page.preview.pdf
-        consultation = flow.to_consultation(flow.unsigned(self.state.data), self.catalogue)
-        if not pdf or consultation is None:
+        if not pdf or self.session.preview_target() is None:
             return
 
         def printed(_pages: int) -> None:
-            from mesodesk.domain import fingerprint
-
-            assert self.state is not None
-            self.state.pack_viewed = fingerprint(consultation)  # read on paper
-            self.state.data.setdefault("consent", {})["signatures"] = []
-            self._finish(consultation, pdf, wet_ink=True)
+            assert self.session is not None
+            consultation = self.session.for_wet_ink()   # read on paper
+            if consultation is not None:
+                self._finish(consultation, pdf, wet_ink=True)
 
         self.print_pdf(pdf, printed)
 
@@ -843,26 +830,24 @@ class MainWindow(QMainWindow):
             self.print_pdf(self.final_pdf)
 
     def save_pdf_dialog(self) -> None:
-        if not self.final_pdf or self.state is None:
+        if not self.final_pdf or self.session is None:
             return
-        name = str((self.state.data.get("patient") or {}).get("name", "patient"))
-        safe = "".join(ch if ch.isalnum() else "-" for ch in name).strip("-") or "patient"
-        suggested = str(Path.home() / f"mesodesk-{safe}-{self.state.data.get('date', '')}.pdf")
+        suggested = str(Path.home() / self.session.suggested_file_name())
         path = self.choose_save_path("Save the pack", suggested, "PDF files (*.pdf)")
         if path:
             self.save_pdf(path)
 
     def save_pdf(self, path: str) -> bool:
-        from mesodesk.domain.files import atomic_write
-
+        assert self.session is not None
+        pdf = self.final_pdf
         try:
-            atomic_write(Path(path), self.final_pdf)
+            self.session.write_pdf(path, pdf)
         except OSError as exc:
             self.alert(f"The pack was not saved to {path}: {exc.strerror or exc}")
             return False
         self.saved_path = path
         self.done_page.saved(path)
-        self.audit("exported", {"format": "pdf"})  # no file name: it names the patient
+        self.audit("exported", self.session.export_event(pdf))  # no file name: it names the patient
         self.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
         return True
 
@@ -874,20 +859,21 @@ class MainWindow(QMainWindow):
 
     # --- saving the consultation ------------------------------------------------------------
     def save_draft(self) -> None:
-        if self.state is None:
+        if self.session is None:
             return
-        if self.autosaver is not None and not self.state.finished:
-            self.autosaver.schedule(self.state.data, self.step_id)
+        if self.autosaver is not None and not self.session.state.finished:
+            self.autosaver.schedule(self.session.data, self.step_id)
             self.autosaver.flush()
             self.statusBar().showMessage("Draft saved", 3000)
         else:
             self.save_as_dialog()
 
     def save_as_dialog(self) -> None:
-        if self.state is None or self.catalogue is None:
+        if self.session is None:
             return
-        consultation, problems = flow.build_consultation(self.state.data, self.catalogue)
+        consultation = self.session.consultation()
         if consultation is None:
+            problems = self.session.problems()
             self.alert("The consultation is not complete yet, so it cannot be saved as a "
                        f"file ({problems[0] if problems else 'incomplete'}). Drafts are "
                        "saved automatically.")
@@ -900,8 +886,8 @@ class MainWindow(QMainWindow):
     def save_as(self, path: str) -> bool:
         from mesodesk.domain import save
 
-        assert self.state is not None and self.catalogue is not None
-        consultation = flow.to_consultation(self.state.data, self.catalogue)
+        assert self.session is not None
+        consultation = self.session.consultation()
         if consultation is None:
             return False
         try:

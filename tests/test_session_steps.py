@@ -1,4 +1,5 @@
-"""The wizard's flow model, tested without Qt (no QApplication, no PySide6 import)."""
+"""The steps table and the snapshot of a consultation session, tested without Qt
+(no QApplication, no PySide6 import)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mesodesk.ui import flow
-from mesodesk.ui.flow import FlowState
+from mesodesk.session import DEFAULT_TABLE, FlowState, Snapshot
+from mesodesk.session import draft as flow
 from tests.conftest import load_example, merge
 
 TODAY = dt.date(2026, 11, 25)
@@ -29,13 +30,24 @@ def complete(jane_data, catalogue) -> dict:
     return data
 
 
+def snapshot(state: FlowState, catalogue) -> Snapshot:
+    return Snapshot(state, catalogue, DEFAULT_TABLE)
+
+
 def statuses(state: FlowState, catalogue) -> dict[str, str]:
-    findings = flow.live_findings(state, catalogue)
-    return {v.id: v.status for v in flow.views(state, catalogue, findings)}
+    return {v.id: v.status for v in snapshot(state, catalogue).views()}
 
 
-def test_flow_module_imports_no_qt():
-    code = ("import sys, mesodesk.ui.flow; "
+def can_enter(step_id: str, state: FlowState, catalogue) -> bool:
+    return snapshot(state, catalogue).can_enter(step_id)
+
+
+def is_complete(step_id: str, state: FlowState, catalogue) -> bool:
+    return snapshot(state, catalogue).complete(step_id)
+
+
+def test_session_layer_imports_no_qt_reportlab_or_database():
+    code = ("import sys, mesodesk.session; "
             "bad = [m for m in sys.modules if m.split('.')[0] in "
             "('PySide6', 'shiboken6', 'reportlab', 'sqlalchemy')]; "
             "print(bad); raise SystemExit(1 if bad else 0)")
@@ -45,11 +57,11 @@ def test_flow_module_imports_no_qt():
 
 
 def test_steps_are_in_consultation_order():
-    assert flow.STEP_IDS == ("clinic", "patient", "screening", "indication", "delivery",
+    assert DEFAULT_TABLE.ids == ("clinic", "patient", "screening", "indication", "delivery",
                              "formulation", "plan", "review", "consent", "pack", "sign", "done")
-    assert flow.next_step("plan") == "review"
-    assert flow.previous_step("clinic") is None
-    assert flow.next_step("done") is None
+    assert DEFAULT_TABLE.next_step("plan") == "review"
+    assert DEFAULT_TABLE.previous_step("clinic") is None
+    assert DEFAULT_TABLE.next_step("done") is None
 
 
 @pytest.mark.parametrize("path, step", [
@@ -67,7 +79,7 @@ def test_steps_are_in_consultation_order():
     ("", "review"),
 ])
 def test_a_finding_path_leads_to_the_step_that_edits_it(path, step):
-    assert flow.step_for_path(path) == step
+    assert DEFAULT_TABLE.step_for_path(path) == step
 
 
 def test_a_new_consultation_remembers_the_clinic_and_nothing_else(catalogue):
@@ -77,16 +89,16 @@ def test_a_new_consultation_remembers_the_clinic_and_nothing_else(catalogue):
     assert done["clinic"] == "done"
     assert all(done[s] == "todo" for s in ("patient", "screening", "indication",
                                            "delivery", "formulation", "plan"))
-    assert flow.first_incomplete(state, catalogue) == "patient"
-    assert not flow.can_enter("consent", state, catalogue)
-    assert flow.can_enter("plan", state, catalogue)  # data steps in any order
+    assert snapshot(state, catalogue).first_incomplete() == "patient"
+    assert not can_enter("consent", state, catalogue)
+    assert can_enter("plan", state, catalogue)  # data steps in any order
 
 
 def test_each_data_step_is_complete_only_when_its_section_is_valid(complete, catalogue):
     state = FlowState(complete)
     for s in ("clinic", "patient", "screening", "indication", "delivery", "formulation",
               "plan"):
-        assert flow.step(s).complete(state, catalogue), s
+        assert is_complete(s, state, catalogue), s
     broken = {
         "clinic": {"clinic": {"name": " "}},
         "patient": {"patient": {"date_of_birth": "14/03/1986"}},  # typed, not yet ISO
@@ -97,15 +109,15 @@ def test_each_data_step_is_complete_only_when_its_section_is_valid(complete, cat
         "plan": {"plan": {"sessions": 0, "interval_weeks": 2}},
     }
     for s, change in broken.items():
-        assert not flow.step(s).complete(FlowState(merge(complete, change)), catalogue), s
+        assert not is_complete(s, FlowState(merge(complete, change)), catalogue), s
     unanswered = copy.deepcopy(complete)
     del unanswered["screening"]["answers"]["pregnant"]
-    assert not flow.step("screening").complete(FlowState(unanswered), catalogue)
+    assert not is_complete("screening", FlowState(unanswered), catalogue)
 
 
 def test_a_birth_date_in_the_future_is_not_complete(complete, catalogue):
     data = merge(complete, {"patient": {"date_of_birth": "2030-01-01"}})
-    assert not flow.step("patient").complete(FlowState(data), catalogue)
+    assert not is_complete("patient", FlowState(data), catalogue)
 
 
 def test_parse_date_accepts_iso_and_day_month_year_only():
@@ -138,19 +150,19 @@ def test_choosing_an_indication_fills_delivery_and_plan_defaults(catalogue):
 def test_live_findings_flag_pregnancy_before_the_formulation_is_chosen(catalogue):
     data = flow.new_data(TODAY, {"name": "Riverside"}, {"name": "Dr Silva"})
     data["screening"]["answers"]["pregnant"] = "yes"
-    findings = flow.live_findings(FlowState(data), catalogue)
+    findings = snapshot(FlowState(data), catalogue).findings
     pregnancy = [f for f in findings if f.path == "screening.answers.pregnant"]
     assert pregnancy and pregnancy[0].severity == "block" and not pregnancy[0].overridable
-    # nothing about stood-in sections (no patient yet, so no age finding)
-    assert not [f for f in findings if flow.step_for_path(f.path) in
+    # nothing about parts not written yet (no patient yet, so no age finding)
+    assert not [f for f in findings if DEFAULT_TABLE.step_for_path(f.path) in
                 ("patient", "delivery", "formulation", "plan", "indication")]
 
 
 def test_live_findings_follow_the_answers(complete, catalogue):
     state = FlowState(complete)
-    assert not [f for f in flow.live_findings(state, catalogue) if f.severity != "info"]
+    assert not [f for f in snapshot(state, catalogue).findings if f.severity != "info"]
     complete["screening"]["answers"]["anticoagulants"] = "yes"
-    rules = {f.rule for f in flow.live_findings(state, catalogue)}
+    rules = {f.rule for f in snapshot(state, catalogue).findings}
     assert "anticoagulant-bruising" in rules
     assert statuses(state, catalogue)["screening"] == "warn"
 
@@ -158,10 +170,10 @@ def test_live_findings_follow_the_answers(complete, catalogue):
 def test_consent_opens_only_when_every_warning_is_acknowledged(complete, catalogue):
     complete["screening"]["answers"]["anticoagulants"] = "yes"
     state = FlowState(complete)
-    assert not flow.can_enter("consent", state, catalogue)
+    assert not can_enter("consent", state, catalogue)
     assert statuses(state, catalogue)["review"] == "warn"
     complete["consent"]["acknowledged"] = ["anticoagulant-bruising"]
-    assert flow.can_enter("consent", state, catalogue)
+    assert can_enter("consent", state, catalogue)
     assert statuses(state, catalogue)["review"] == "done"
 
 
@@ -172,38 +184,38 @@ def test_an_absolute_block_keeps_consent_locked_whatever_is_written(complete, ca
     state = FlowState(complete)
     assert statuses(state, catalogue)["screening"] == "block"
     for s in ("consent", "pack", "sign", "done"):
-        assert not flow.can_enter(s, state, catalogue), s
+        assert not can_enter(s, state, catalogue), s
 
 
 def test_signing_needs_the_pack_seen_and_both_signatures(complete, catalogue):
     state = FlowState(complete)
-    assert flow.can_enter("pack", state, catalogue)
-    assert not flow.can_enter("sign", state, catalogue)
+    assert can_enter("pack", state, catalogue)
+    assert not can_enter("sign", state, catalogue)
     state.pack_viewed = flow.unsigned_fingerprint(complete, catalogue)
-    assert flow.can_enter("sign", state, catalogue)
-    assert not flow.can_enter("done", state, catalogue)
+    assert can_enter("sign", state, catalogue)
+    assert not can_enter("done", state, catalogue)
     sig = {"name": "x", "signed_at": "2026-11-25T10:00:00+00:00", "image_png_base64": ""}
     complete["consent"]["signatures"] = [dict(sig, role="patient")]
-    assert not flow.can_enter("done", state, catalogue)
+    assert not can_enter("done", state, catalogue)
     complete["consent"]["signatures"].append(dict(sig, role="practitioner"))
-    assert flow.can_enter("done", state, catalogue)
+    assert can_enter("done", state, catalogue)
     # signatures do not change what the patient was shown...
     assert state.pack_viewed == flow.unsigned_fingerprint(complete, catalogue)
     # ...but any change to the plan does: the patient must see the new pack
     complete["plan"]["sessions"] = 5
-    assert not flow.can_enter("sign", state, catalogue)
+    assert not can_enter("sign", state, catalogue)
 
 
 def test_wet_ink_replaces_on_screen_signatures(complete, catalogue):
     state = FlowState(complete, wet_ink=True)
     state.pack_viewed = flow.unsigned_fingerprint(complete, catalogue)
-    assert flow.can_enter("done", state, catalogue)
+    assert can_enter("done", state, catalogue)
 
 
 def test_a_finished_consultation_stays_on_done(complete, catalogue):
     state = FlowState(complete, finished=True)
-    assert flow.can_enter("done", state, catalogue)
-    assert not flow.can_enter("patient", state, catalogue)
+    assert can_enter("done", state, catalogue)
+    assert not can_enter("patient", state, catalogue)
 
 
 def test_incomplete_data_gives_no_consultation_but_names_the_problem(catalogue):
@@ -239,8 +251,7 @@ def test_any_damaged_draft_can_be_shown_and_checked(section, field, junk):
         data[section] = junk
     fixed, _dropped = flow.normalise(data)
     state = FlowState(fixed)
-    findings = flow.live_findings(state, catalogue)
-    flow.views(state, catalogue, findings)
+    snapshot(state, catalogue).views()
     flow.build_consultation(fixed, catalogue)
 
 

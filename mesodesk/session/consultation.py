@@ -1,0 +1,346 @@
+"""One consultation session, many faces.
+
+:class:`ConsultationSession` holds the consultation being written and is what
+the window, the command line and the tests drive. It knows nothing of Qt:
+
+- :meth:`snapshot` gives the findings and every step's state, computed once
+  per change (:mod:`mesodesk.session.snapshot`);
+- :meth:`go`, :meth:`next_step`, :meth:`previous_step` move through the steps
+  of the table (:mod:`mesodesk.session.steps`);
+- :meth:`preview` builds the unsigned pack, :meth:`sign` takes the
+  signatures, :meth:`finalise` stores the signed pack with its audit events and
+  :meth:`export` writes a print-ready pack.
+
+Methods that touch the store or the disk are plain calls; a face with an event
+loop runs them off its GUI thread (``prepare_*`` returns the work to run there,
+``apply_*`` takes the result back). The audit trail never gets patient data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from mesodesk.rules import Finding, unresolved
+from mesodesk.session import draft
+from mesodesk.session.snapshot import Snapshot
+from mesodesk.session.steps import DEFAULT_TABLE, FlowState, StepTable
+
+if TYPE_CHECKING:
+    from mesodesk.catalogue.model import Catalogue
+    from mesodesk.domain import Consent, Consultation
+
+log = logging.getLogger(__name__)
+
+
+class SessionError(ValueError):
+    """An operation the consultation is not ready for; the message is one sentence."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """The findings of a complete consultation and how each is resolved."""
+
+    findings: list[Finding]
+    consent: Consent
+
+    def resolution(self, finding: Finding) -> str:
+        """How the consultation resolves this finding, in a few words."""
+        if finding.severity == "info":
+            return "for information"
+        if finding.severity == "warn":
+            return ("acknowledged" if finding.resolved_by(self.consent)
+                    else "needs acknowledgement")
+        if finding.absolute:
+            return "absolute: cannot be overridden"
+        if finding.resolved_by(self.consent):
+            return "overridden with a written reason"
+        return "needs a written override reason"
+
+    @property
+    def unresolved(self) -> list[Finding]:
+        return unresolved(self.findings, self.consent)
+
+    @property
+    def stopping(self) -> list[Finding]:
+        """Blocks not released: the plan cannot go ahead."""
+        return [f for f in self.unresolved if f.severity == "block"]
+
+    @property
+    def open_warnings(self) -> list[Finding]:
+        return [f for f in self.unresolved if f.severity == "warn"]
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.stopping)
+
+
+@dataclass(frozen=True)
+class Finalised:
+    """What :meth:`ConsultationSession.finalise` stored."""
+
+    pdf: bytes
+    fingerprint: str
+    consultation_id: str | None      # None when no records store is in use
+    wet_ink: bool
+    overrides: tuple[str, ...]       # the rules overridden, each recorded as an audit event
+
+
+def build_pack(consultation: Consultation, catalogue: Catalogue, paper: str = "a4") -> bytes:
+    """The pack's bytes (pure, slow: run it off a GUI thread)."""
+    from mesodesk.pack import build_pack as _build
+
+    return _build(consultation, catalogue, paper=paper)
+
+
+class ConsultationSession:
+    """The consultation being written, the step on screen, and what it takes to
+    get from there to a signed record."""
+
+    def __init__(self, catalogue: Catalogue, data: draft.Data, *,
+                 table: StepTable = DEFAULT_TABLE, consultation_id: str | None = None,
+                 draft_id: str | None = None) -> None:
+        self.catalogue = catalogue
+        self.table = table
+        data, self.dropped = draft.normalise(data)
+        self.state = FlowState(data, consultation_id=consultation_id)
+        self.draft_id = draft_id
+        self.step_id = table.ids[0]
+        self._snapshot: Snapshot | None = None
+        self._snapshot_key: tuple | None = None
+        self.evaluations = 0           # snapshots computed (one rule evaluation each)
+        self._packs: dict[str, bytes] = {}
+        self.final_pdf = b""
+
+    # --- making one ---------------------------------------------------------------------
+
+    @classmethod
+    def new(cls, catalogue: Catalogue, today: dt.date, clinic: dict | None = None,
+            practitioner: dict | None = None, **kwargs: Any) -> "ConsultationSession":
+        return cls(catalogue, draft.new_data(today, clinic, practitioner), **kwargs)
+
+    @classmethod
+    def from_consultation(cls, catalogue: Catalogue, consultation: Consultation,
+                          **kwargs: Any) -> "ConsultationSession":
+        """A session on a complete consultation (a file, a signed record)."""
+        from mesodesk.domain import to_data
+
+        return cls(catalogue, to_data(consultation), **kwargs)
+
+    # --- what is known ------------------------------------------------------------------
+
+    @property
+    def data(self) -> draft.Data:
+        return self.state.data
+
+    def _key(self) -> tuple:
+        s = self.state
+        return (json.dumps(s.data, sort_keys=True, default=str), s.pack_viewed, s.wet_ink,
+                s.finished)
+
+    def snapshot(self) -> Snapshot:
+        """Findings and step states for the consultation as it is now, computed
+        once per change (the faces may ask as often as they like)."""
+        key = self._key()
+        if self._snapshot is None or key != self._snapshot_key:
+            self._snapshot = Snapshot(self.state, self.catalogue, self.table)
+            self._snapshot_key = key
+            self.evaluations += 1
+        return self._snapshot
+
+    def practitioner_name(self) -> str:
+        return str((self.data.get("practitioner") or {}).get("name", ""))
+
+    def consultation(self) -> Consultation | None:
+        return self.snapshot().consultation
+
+    def problems(self) -> list[Any]:
+        return draft.build_consultation(self.data, self.catalogue)[1]
+
+    def check(self) -> Check:
+        """Every finding of the complete consultation (``mesodesk check``)."""
+        consultation = self.consultation()
+        if consultation is None:
+            problems = self.problems()
+            raise SessionError(f"The consultation is not complete: "
+                               f"{problems[0] if problems else 'incomplete'}")
+        return Check(self.snapshot().all_findings, consultation.consent)
+
+    # --- moving through the steps -------------------------------------------------------
+
+    def can_enter(self, step_id: str) -> bool:
+        return self.snapshot().can_enter(step_id)
+
+    def go(self, step_id: str, force: bool = False) -> bool:
+        if step_id not in self.table:
+            return False
+        if not force and not self.can_enter(step_id):
+            return False
+        self.step_id = step_id
+        return True
+
+    def next_step(self) -> str | None:
+        return self.snapshot().next_step(self.step_id)
+
+    def previous_step(self) -> str | None:
+        return self.snapshot().previous_step(self.step_id)
+
+    def can_go_next(self) -> bool:
+        nxt = self.next_step()
+        return (nxt is not None and not self.table.step(nxt).by_button
+                and self.can_enter(nxt))
+
+    def start_step(self, requested: str | None = None) -> str:
+        """Where to open: the requested step if it may be entered, else the first
+        incomplete one, else the review."""
+        snap = self.snapshot()
+        if requested in self.table and snap.can_enter(requested):  # type: ignore[arg-type]
+            return requested  # type: ignore[return-value]
+        target = snap.first_incomplete()
+        return target if snap.can_enter(target) else self.table.fallback
+
+    # --- the pack the patient reads ---------------------------------------------------------
+
+    def preview_target(self) -> tuple[Consultation, str] | None:
+        """The unsigned consultation the patient is shown, and its fingerprint."""
+        from mesodesk.domain import fingerprint
+
+        consultation = draft.to_consultation(draft.unsigned(self.data), self.catalogue)
+        if consultation is None:
+            return None
+        return consultation, fingerprint(consultation)
+
+    def cached_pack(self, fp: str) -> bytes | None:
+        return self._packs.get(fp)
+
+    def keep_pack(self, fp: str, pdf: bytes) -> None:
+        """Keep the last pack built (one only: a pack is a megabyte or so)."""
+        self._packs = {fp: pdf}
+
+    def forget_packs(self) -> None:
+        self._packs.clear()
+
+    def preview(self, paper: str = "a4") -> tuple[str, bytes]:
+        """The unsigned pack (fingerprint, bytes); SessionError if not complete."""
+        target = self.preview_target()
+        if target is None:
+            raise SessionError("the consultation is not complete.")
+        consultation, fp = target
+        pdf = self.cached_pack(fp) or build_pack(consultation, self.catalogue, paper)
+        self.keep_pack(fp, pdf)
+        return fp, pdf
+
+    def mark_read(self, fp: str) -> bool:
+        """The patient has seen every page of the pack ``fp``; True if this is new
+        (the face records a 'viewed' audit event)."""
+        if not fp or self.state.pack_viewed == fp:
+            return False
+        self.state.pack_viewed = fp
+        return True
+
+    # --- signing and storing ----------------------------------------------------------------
+
+    def sign(self, signatures: list[dict], signed_at: str | None = None) -> Consultation:
+        """Put the signatures in the consultation; the signed consultation, or
+        SessionError naming what stops it."""
+        if signed_at is None:
+            signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        consent = self.data.setdefault("consent", {})
+        consent["signatures"] = [dict(s, signed_at=s.get("signed_at", signed_at))
+                                 for s in signatures]
+        consultation, problems = draft.build_consultation(self.data, self.catalogue)
+        if consultation is None:
+            raise SessionError(f"The consultation cannot be signed: "
+                               f"{problems[0] if problems else 'it is not complete'}")
+        return consultation
+
+    def for_wet_ink(self) -> Consultation | None:
+        """The unsigned consultation to print for signing in ink (the printed
+        pages count as read)."""
+        target = self.preview_target()
+        if target is None:
+            return None
+        consultation, fp = target
+        self.state.pack_viewed = fp
+        self.data.setdefault("consent", {})["signatures"] = []
+        return consultation
+
+    def prepare_finalise(self, store: Any, consultation: Consultation, pdf: bytes = b"", *,
+                         wet_ink: bool = False, paper: str = "a4",
+                         practitioner: str | None = None) -> Callable[[], Finalised]:
+        """The work of storing the signed pack, to run on any thread: it builds
+        the pack (unless given), stores the signed record and records an audit
+        event per override. It gets values only, never the session's state."""
+        from mesodesk.domain import fingerprint
+
+        catalogue, draft_id = self.catalogue, self.draft_id
+        who = self.practitioner_name() if practitioner is None else practitioner
+        fp = fingerprint(consultation)
+        overrides = tuple(o.rule for o in consultation.consent.overrides)
+
+        def work() -> Finalised:
+            out = pdf or build_pack(consultation, catalogue, paper)
+            cid = None
+            if store is not None:
+                cid = store.sign(draft_id, consultation, out, fp, who)
+                for rule in overrides:
+                    store.record_event("overridden", who, cid, {"rule": rule})
+            return Finalised(out, fp, cid, wet_ink, overrides)
+
+        return work
+
+    def apply_finalise(self, result: Finalised) -> None:
+        """Take the stored result back: the consultation is finished."""
+        self.final_pdf = result.pdf
+        self.state.finished = True
+        self.state.wet_ink = result.wet_ink
+        self.state.consultation_id = result.consultation_id
+        self.draft_id = None
+        self.step_id = self.table.ids[-1]
+
+    def finalise(self, store: Any, consultation: Consultation, pdf: bytes = b"", *,
+                 wet_ink: bool = False, paper: str = "a4") -> Finalised:
+        """Store the signed pack now, on this thread (the command line, tests)."""
+        result = self.prepare_finalise(store, consultation, pdf, wet_ink=wet_ink,
+                                       paper=paper)()
+        self.apply_finalise(result)
+        return result
+
+    # --- exporting --------------------------------------------------------------------------
+
+    def suggested_file_name(self) -> str:
+        """A file name for the saved pack (it names the patient: shown to the
+        practitioner, never written to the audit trail)."""
+        name = str((self.data.get("patient") or {}).get("name", "patient"))
+        safe = "".join(ch if ch.isalnum() else "-" for ch in name).strip("-") or "patient"
+        return f"mesodesk-{safe}-{self.data.get('date', '')}.pdf"
+
+    @staticmethod
+    def write_pdf(path: str | os.PathLike, pdf: bytes) -> None:
+        """Write a pack atomically; OSError if the disk says no."""
+        from mesodesk.domain.files import atomic_write
+
+        atomic_write(Path(path), pdf)
+
+    def export_event(self, pdf: bytes) -> dict[str, Any]:
+        """The audit detail of an export: what was written, never where or for whom."""
+        import hashlib
+
+        return {"pdf_sha256": hashlib.sha256(pdf).hexdigest()}
+
+    def export(self, path: str | os.PathLike, paper: str = "a4") -> bytes:
+        """Build the pack for this complete consultation, every finding resolved,
+        and write it to ``path``: print-ready, signatures as they are. Raises
+        SessionError (the check says why) or OSError."""
+        if self.check().unresolved:
+            raise SessionError("The consultation has unresolved safety findings.")
+        consultation = self.consultation()
+        assert consultation is not None
+        pdf = build_pack(consultation, self.catalogue, paper)
+        self.write_pdf(path, pdf)
+        return pdf
