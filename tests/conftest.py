@@ -130,3 +130,20 @@ def sqlite_store(tmp_path):
     store = open_store(tmp_path / "records.sqlite3")
     yield store
     store.close()
+
+
+# -- the window's background work: wait for what a user would wait for ---------------
+
+def open_file_in(qtbot, window, path) -> bool:
+    """Open a consultation file in the window and wait until it is on screen
+    (True) or refused with a message (False); the file is read off the GUI thread."""
+    with qtbot.waitSignal(window.fileOpened, timeout=20000) as opened:
+        window.open_file(str(path))
+    return bool(opened.args[0])
+
+
+def save_pack_from(qtbot, window, path) -> bool:
+    """Save the signed pack from the Done step and wait until it is written."""
+    with qtbot.waitSignal(window.packSaved, timeout=20000) as saved:
+        window.save_pdf(str(path))
+    return bool(saved.args[0])

@@ -82,13 +82,24 @@ def test_saving_happens_off_the_gui_thread(qtbot, store):
     assert threads and threads[0] is not threading.main_thread()
 
 
-def test_flush_saves_now_and_reports_before_returning(qtbot, saver, store):
+def test_flush_sends_the_edit_to_the_worker_now_and_only_once(qtbot, store):
+    saves = []
+
+    class Spy:
+        def save_draft(self, *args, **kwargs):
+            saves.append(threading.current_thread() is threading.main_thread())
+            return store.save_draft(*args, **kwargs)
+
+    saver = Autosaver(lambda: Spy(), debounce_ms=60_000)   # only flush can send it
     saver.schedule(draft("Jane"), "plan")
-    with qtbot.waitSignal(saver.saved, timeout=0):    # already emitted when flush returns
-        draft_id = saver.flush()
+    with qtbot.waitSignal(saver.saved, timeout=5000) as blocker:
+        saver.flush()
+    [draft_id] = blocker.args
     assert store.load_draft(draft_id).data == draft("Jane")
     assert not saver.has_unsaved
-    assert saver.flush() == draft_id                   # nothing pending: no new save
+    saver.flush()                                      # nothing pending: no new save
+    saver.close()
+    assert saves == [False]                            # once, off the GUI thread
 
 
 def test_a_resumed_draft_is_saved_in_place(qtbot, saver, store):
@@ -118,21 +129,18 @@ def test_a_failed_save_is_one_sentence_and_flush_retries_it(qtbot, store):
     [message] = blocker.args
     assert "\n" not in message and "permission denied" in message
     assert saver.has_unsaved
-    draft_id = saver.flush()
-    saver.close()
-    assert store.load_draft(draft_id).data == draft("Jane")
+    saver.close()                  # flushes: the failed snapshot is saved this time
+    assert store.load_draft(saver.draft_id).data == draft("Jane")
 
 
 def test_an_older_snapshot_never_overwrites_a_newer_one(qtbot, saver, store):
-    from mesodesk.ui.autosave import _SaveTask
-
     gate = threading.Event()
-    saver._start(_SaveTask(lambda: gate.wait(5)))        # keep the worker busy
+    saver.work.run(lambda: gate.wait(5), serial=True)   # keep the worker busy
     saver.schedule(draft("old"), "patient")
-    saver._dispatch()              # the old edit is queued behind it...
+    saver.flush()                  # the old edit is queued behind it...
     saver.schedule(draft("new"), "plan")
-    draft_id = saver.flush()       # ...while the newer one is saved right now
+    saver.flush()                  # ...and the newer one behind that
     gate.set()
-    saver.close()                  # the worker now runs the old snapshot: it must not win
-    assert store.load_draft(draft_id).data == draft("new")
+    saver.close()
+    assert store.load_draft(saver.draft_id).data == draft("new")
     assert len(store.drafts()) == 1

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from mesodesk.cli import main
+from tests.conftest import open_file_in
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
@@ -317,7 +318,7 @@ def test_the_window_opens_a_mutated_file_or_says_why_in_one_line(case, qtbot, fr
     source = tmp_path_factory.mktemp("open") / "consultation.json"
     source.write_bytes(content)
     window.last_alert = None
-    opened = window.open_file(str(source))
+    opened = open_file_in(qtbot, window, str(source))
     event(f"opened={opened}")
     if not opened:
         message = window.last_alert.text()

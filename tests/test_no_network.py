@@ -26,6 +26,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from mesodesk.cli import main
+from tests.conftest import open_file_in, save_pack_from
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
@@ -115,7 +116,7 @@ def sign_pad(qtbot, pad, wiggle: float) -> None:
 def drive_window_to_a_signed_pack(qtbot, window, case: Path, out: Path) -> None:
     """Open a consultation file, show the pack, scroll it, sign it, save it."""
     qtbot.waitUntil(lambda: window.store is not None, timeout=BUILD_TIMEOUT)
-    assert window.open_file(str(case))
+    assert open_file_in(qtbot, window, str(case))
     assert window.go("pack"), window.step_id
     pack = window.pages["pack"]
     qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
@@ -130,7 +131,7 @@ def drive_window_to_a_signed_pack(qtbot, window, case: Path, out: Path) -> None:
     qtbot.waitUntil(sign.finish.isEnabled)
     qtbot.mouseClick(sign.finish, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.step_id == "done", timeout=BUILD_TIMEOUT)
-    assert window.save_pdf(str(out))
+    assert save_pack_from(qtbot, window, out)
 
 
 def test_the_window_works_without_network(no_network, qtbot, fresh_home, tmp_path,

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpin
                                QLabel, QLineEdit, QListWidget, QPlainTextEdit, QTextEdit, QWidget)
 
 from mesodesk.ui.widgets import plain
-from tests.conftest import merge
+from tests.conftest import merge, open_file_in
 
 pytestmark = pytest.mark.usefixtures("fresh_home")
 
@@ -88,7 +88,7 @@ def window(qtbot, jane_data, catalogue, tmp_path):
                              "volume_ml": 0.5})
     path = tmp_path / "case.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert w.open_file(str(path))
+    assert open_file_in(qtbot, w, str(path))
     yield w
     w.autosaver.close()
 

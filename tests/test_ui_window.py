@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.conftest import merge
+from tests.conftest import merge, open_file_in
 
 pytestmark = pytest.mark.usefixtures("fresh_home")
 
@@ -28,7 +28,7 @@ def window(qtbot):
     qtbot.waitExposed(w)
     w.activateWindow()
     qtbot.waitUntil(w.isActiveWindow)  # shortcuts and mnemonics need an active window
-    qtbot.waitUntil(lambda: w.store is not None)
+    qtbot.waitUntil(lambda: w.store is not None, timeout=BUILD_TIMEOUT)
     yield w
     if w.autosaver is not None:
         w.autosaver.close()
@@ -178,7 +178,8 @@ def test_a_whole_consultation_by_keyboard_and_mouse_to_a_signed_saved_pdf(
 
     out = tmp_path / "signed-pack.pdf"
     monkeypatch.setattr(window, "choose_save_path", lambda *a: str(out))
-    qtbot.mouseClick(window.pages["done"].save, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.packSaved, timeout=BUILD_TIMEOUT):
+        qtbot.mouseClick(window.pages["done"].save, Qt.MouseButton.LeftButton)
     assert out.read_bytes() == window.final_pdf
 
     reader = PdfReader(io.BytesIO(out.read_bytes()))
@@ -199,6 +200,7 @@ def test_a_whole_consultation_by_keyboard_and_mouse_to_a_signed_saved_pdf(
     signatures = window.state.data["consent"]["signatures"]
     assert {s["role"] for s in signatures} == {"patient", "practitioner"}
     assert signatures[0]["strokes"] and base64.b64decode(signatures[0]["image_png_base64"])
+    window.work.wait_serial()   # the audit events are written after the file
     stored = window.store.signed(window.state.consultation_id)
     assert stored.pdf == window.final_pdf
     assert window.store.drafts() == []  # the draft became the signed consultation
@@ -217,7 +219,7 @@ def test_a_pregnant_patient_cannot_reach_export_with_deoxycholic_acid(
                       "volume_ml": 2}],
         "consent": {"overrides": [{"rule": "pregnancy-injectable", "reason": "insists"}]},
     })
-    assert window.open_file(write_case(tmp_path, data))
+    assert open_file_in(qtbot, window, write_case(tmp_path, data))
     assert window.step_id == "review"
     review = window.pages["review"]
     item = next(i for (rule, _s, _p), i in review.items.items()
@@ -241,7 +243,7 @@ def test_an_anticoagulant_warning_must_be_acknowledged_before_export(
         qtbot, window, catalogue, jane_data, tmp_path):
     data = merge(jane_data, {"screening": {
         "answers": dict(all_no(catalogue), anticoagulants="yes")}})
-    assert window.open_file(write_case(tmp_path, data))
+    assert open_file_in(qtbot, window, write_case(tmp_path, data))
     assert window.step_id == "review"
     review = window.pages["review"]
     item = next(i for (rule, _s, _p), i in review.items.items()
@@ -261,7 +263,7 @@ def test_findings_update_live_and_a_click_jumps_to_their_step(
                              "format": "mesodesk-consultation/2",  # age checked (issue 15)
                              "patient": {"age_check": {"method": "passport", "checked_by": "A",
                                                        "checked_at": "2026-11-25T09:00:00"}}})
-    assert window.open_file(write_case(tmp_path, data))
+    assert open_file_in(qtbot, window, write_case(tmp_path, data))
     window.go("screening")
     panel = window.findings_panel.list
     assert not [panel.item(i).text() for i in range(panel.count())
@@ -284,12 +286,12 @@ def test_findings_update_live_and_a_click_jumps_to_their_step(
 def test_an_invalid_file_gives_a_one_line_message_not_a_traceback(qtbot, window, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "mesodesk-consultation/1", "date": "2026-02-30"}')
-    assert not window.open_file(str(bad))
+    assert not open_file_in(qtbot, window, str(bad))
     message = window.last_alert.text()
     assert "bad.json" in message and "\n" not in message
     assert "Traceback" not in message
     assert window.stack.currentWidget() is window.start
-    assert not window.open_file(str(tmp_path / "missing.json"))
+    assert not open_file_in(qtbot, window, str(tmp_path / "missing.json"))
     assert "no such file" in window.last_alert.text()
 
 
@@ -305,8 +307,9 @@ def test_ctrl_s_saves_the_draft_and_the_start_screen_offers_to_resume_it(
     patient = window.pages["patient"]
     qtbot.keyClicks(patient.name, "Jane O'Hara")
     window.go("indication")
-    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_S,
-                   Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(window.autosaver.saved, timeout=BUILD_TIMEOUT):
+        qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_S,
+                       Qt.KeyboardModifier.ControlModifier)
     drafts = window.store.drafts()
     assert [d.patient_name for d in drafts] == ["Jane O'Hara"]
     assert drafts[0].step == "indication"
@@ -315,10 +318,11 @@ def test_ctrl_s_saves_the_draft_and_the_start_screen_offers_to_resume_it(
     again = MainWindow()
     qtbot.addWidget(again)
     again.show()
-    qtbot.waitUntil(lambda: again.store is not None)
+    qtbot.waitUntil(lambda: bool(again.start.resume_buttons))   # listed off the GUI thread
     buttons = again.start.resume_buttons
     assert [b.text() for b in buttons] == ["Resume draft for Jane O'Hara"]
-    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(again.draftOpened, timeout=BUILD_TIMEOUT):
+        qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
     assert again.step_id == "indication"
     assert again.pages["patient"].name.text() == "Jane O'Hara"
     # the clinic was remembered in the settings for the next consultation
@@ -379,9 +383,9 @@ def printer_to(path: Path):
     return printer
 
 
-def ready_to_consent(window, catalogue, jane_data, tmp_path) -> None:
+def ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path) -> None:
     data = merge(jane_data, {"screening": {"answers": all_no(catalogue)}})
-    assert window.open_file(write_case(tmp_path, data))
+    assert open_file_in(qtbot, window, write_case(tmp_path, data))
     assert window.go("consent") and window.go("pack")
 
 
@@ -389,7 +393,7 @@ def test_printing_for_wet_ink_prints_every_page_and_stores_the_unsigned_pack(
         qtbot, window, catalogue, jane_data, tmp_path, monkeypatch):
     from pypdf import PdfReader
 
-    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     pack = window.pages["pack"]
     qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
     printed = tmp_path / "printed.pdf"
@@ -406,7 +410,7 @@ def test_printing_for_wet_ink_prints_every_page_and_stores_the_unsigned_pack(
 
 def test_a_cancelled_print_dialog_changes_nothing(qtbot, window, catalogue, jane_data,
                                                   tmp_path, monkeypatch):
-    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     pack = window.pages["pack"]
     qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
     monkeypatch.setattr(window, "choose_printer", lambda: None)
@@ -428,7 +432,7 @@ def test_the_pack_on_screen_is_built_off_the_gui_thread(qtbot, window, catalogue
         return real(*args, **kwargs)
 
     monkeypatch.setattr(mesodesk.pack, "build_pack", spy)
-    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     pack = window.pages["pack"]
     assert pack.busy.isVisible()  # the busy indicator shows while it builds
     qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
@@ -444,7 +448,7 @@ def test_a_pack_that_fails_to_build_says_why_in_one_line(qtbot, window, catalogu
         raise ValueError("the font file is missing")
 
     monkeypatch.setattr(mesodesk.pack, "build_pack", broken)
-    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     pack = window.pages["pack"]
     qtbot.waitUntil(pack.error.isVisible, timeout=BUILD_TIMEOUT)
     assert pack.error.text() == "The pack could not be built: the font file is missing"
@@ -454,7 +458,7 @@ def test_a_pack_that_fails_to_build_says_why_in_one_line(qtbot, window, catalogu
 
 def test_changing_the_plan_after_the_patient_read_the_pack_needs_a_new_reading(
         qtbot, window, catalogue, jane_data, tmp_path):
-    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     read_pack(qtbot, window.pages["pack"])
     assert window.go("sign")
     window.go("plan")
@@ -468,7 +472,7 @@ def test_changing_the_plan_after_the_patient_read_the_pack_needs_a_new_reading(
 
 def test_a_signed_consultation_opens_read_only_and_a_new_version_resumes_as_a_draft(
         qtbot, window, catalogue, jane_data, tmp_path, monkeypatch):
-    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     pack = window.pages["pack"]
     qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
     monkeypatch.setattr(window, "choose_printer", lambda: printer_to(tmp_path / "p.pdf"))
@@ -477,11 +481,14 @@ def test_a_signed_consultation_opens_read_only_and_a_new_version_resumes_as_a_dr
     cid = window.state.consultation_id
     window.show_start()
     window.records_view.openSigned.emit(cid)
+    qtbot.waitUntil(lambda: window._viewer is not None, timeout=BUILD_TIMEOUT)
+    window.work.wait_serial()   # the 'viewed' event is written off the GUI thread
     assert window._viewer.pdf == window.store.signed(cid).pdf
     assert window._viewer.document.pageCount() > 3
     assert [e.kind for e in window.store.audit_events(cid)].count("viewed") == 1
     window._viewer.close()
-    window.records_view.newVersion.emit(cid)
+    with qtbot.waitSignal(window.draftOpened, timeout=BUILD_TIMEOUT):
+        window.records_view.newVersion.emit(cid)
     assert window.stack.currentWidget() is window.consultation
     assert window.autosaver.draft_id not in (None, cid)
     assert window.state.data["patient"]["name"] == "Jane O'Hara"
@@ -490,13 +497,15 @@ def test_a_signed_consultation_opens_read_only_and_a_new_version_resumes_as_a_dr
 
 def test_signing_opens_only_once_the_patient_has_scrolled_to_the_last_page(
         qtbot, window, catalogue, jane_data, tmp_path):
-    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     pack = window.pages["pack"]
     qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
     assert not pack.sign.isEnabled() and not window.go("sign")
+    window.work.wait_serial()
     assert "viewed" not in [e.kind for e in window.store.audit_events()]
     read_pack(qtbot, pack)
     assert "Every page has been on screen" in pack.preview.pages.text()
+    window.work.wait_serial()   # the 'viewed' event is written off the GUI thread
     assert "viewed" in [e.kind for e in window.store.audit_events()]
     assert window.go("sign")
     window.go("pack")  # coming back to the same pack: no need to read it again
@@ -516,7 +525,7 @@ def dca_case(jane_data, catalogue, volume: float) -> dict:
 
 def test_an_overridable_block_needs_a_written_reason(qtbot, window, catalogue, jane_data,
                                                      tmp_path):
-    assert window.open_file(write_case(tmp_path, dca_case(jane_data, catalogue, 12)))
+    assert open_file_in(qtbot, window, write_case(tmp_path, dca_case(jane_data, catalogue, 12)))
     review = window.pages["review"]
     blocks = [i for i in review.items.values() if i.finding.severity == "block"]
     assert "label-max-volume" in {i.finding.rule for i in blocks}
@@ -559,7 +568,7 @@ def test_screening_can_be_answered_with_the_keyboard_alone(qtbot, window, catalo
 
 
 def test_a_witness_signs_only_with_a_name(qtbot, window, catalogue, jane_data, tmp_path):
-    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     read_pack(qtbot, window.pages["pack"])
     assert window.go("sign")
     sign = window.pages["sign"]
@@ -584,7 +593,7 @@ def test_open_folder_shows_where_the_pack_was_saved(qtbot, window, catalogue, ja
                                                     tmp_path, monkeypatch):
     from PySide6.QtGui import QDesktopServices
 
-    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     qtbot.waitUntil(window.pages["pack"].print_button.isEnabled, timeout=BUILD_TIMEOUT)
     monkeypatch.setattr(window, "choose_printer", lambda: printer_to(tmp_path / "p.pdf"))
     window.print_for_wet_ink()
@@ -594,7 +603,8 @@ def test_open_folder_shows_where_the_pack_was_saved(qtbot, window, catalogue, ja
     folder = tmp_path / "out"
     folder.mkdir()
     monkeypatch.setattr(window, "choose_save_path", lambda *a: str(folder / "pack.pdf"))
-    qtbot.mouseClick(done.save, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.packSaved, timeout=BUILD_TIMEOUT):
+        qtbot.mouseClick(done.save, Qt.MouseButton.LeftButton)
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     qtbot.mouseClick(done.folder, Qt.MouseButton.LeftButton)
@@ -604,11 +614,12 @@ def test_open_folder_shows_where_the_pack_was_saved(qtbot, window, catalogue, ja
 def test_recent_files_are_offered_on_the_start_screen(qtbot, window, catalogue, jane_data,
                                                       tmp_path):
     path = write_case(tmp_path, jane_data, "jane-recent.json")
-    assert window.open_file(path)
+    assert open_file_in(qtbot, window, path)
     window.show_start()
     buttons = window.start.recent_buttons
     assert [b.text() for b in buttons] == ["Open jane-recent.json"]
-    qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.fileOpened, timeout=BUILD_TIMEOUT):
+        qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is window.consultation
     (tmp_path / "jane-recent.json").unlink()
     window.show_start()
@@ -617,7 +628,7 @@ def test_recent_files_are_offered_on_the_start_screen(qtbot, window, catalogue, 
 
 def test_review_says_which_steps_are_unfinished(qtbot, window, jane_data, tmp_path):
     del jane_data["screening"]["answers"]["pregnant"]  # a question not asked
-    assert window.open_file(write_case(tmp_path, jane_data))
+    assert open_file_in(qtbot, window, write_case(tmp_path, jane_data))
     status = window.pages["review"].status.text()
     assert "Still to do: Screening." in status
     assert not window.next.isEnabled()
@@ -626,7 +637,7 @@ def test_review_says_which_steps_are_unfinished(qtbot, window, jane_data, tmp_pa
 def test_a_depth_outside_the_technique_range_is_flagged_on_the_delivery_step(
         qtbot, window, catalogue, jane_data, tmp_path):
     data = merge(jane_data, {"screening": {"answers": all_no(catalogue)}})
-    assert window.open_file(write_case(tmp_path, data))
+    assert open_file_in(qtbot, window, write_case(tmp_path, data))
     window.go("delivery")
     delivery = window.pages["delivery"]
     assert not delivery.findings_note.isVisible()
@@ -642,7 +653,7 @@ def test_a_depth_outside_the_technique_range_is_flagged_on_the_delivery_step(
 def test_the_pack_follows_the_paper_size_setting(qtbot, window, catalogue, jane_data,
                                                  tmp_path):
     window.paper_actions["letter"].trigger()
-    ready_to_consent(window, catalogue, jane_data, tmp_path)
+    ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     pack = window.pages["pack"]
     qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
     size = pack.preview.document.pagePointSize(0)
@@ -661,9 +672,12 @@ def test_save_as_writes_a_consultation_file_only_when_complete(qtbot, window, ca
     assert not out.exists()
     assert "not complete yet" in window.last_alert.text()
     window.last_alert.accept()  # the message is window-modal: close it before going on
-    assert window.open_file(write_case(tmp_path, jane_data))
-    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_S,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert open_file_in(qtbot, window, write_case(tmp_path, jane_data))
+    window.activateWindow()     # the shortcut needs the window active again
+    qtbot.waitUntil(window.isActiveWindow)
+    with qtbot.waitSignal(window.fileSaved, timeout=BUILD_TIMEOUT):
+        qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_S,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert to_data(load(out)) == to_data(load(tmp_path / "case.json"))
 
 
@@ -691,7 +705,7 @@ def test_closing_while_the_records_open_leaves_nothing_open(qtbot):
     w.show()
     qtbot.waitExposed(w)
     w.close()
-    qtbot.waitUntil(lambda: not w._ops)  # the opening finished after the window closed
+    qtbot.waitUntil(lambda: not w.work.busy)  # the opening finished after the window closed
     assert w.store is None  # closed by closeEvent, or closed on arrival after it
 
 

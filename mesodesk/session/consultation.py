@@ -125,6 +125,19 @@ class ConsultationSession:
         return cls(catalogue, draft.new_data(today, clinic, practitioner), **kwargs)
 
     @classmethod
+    def from_file(cls, path: str | os.PathLike, catalogue: Catalogue,
+                  **kwargs: Any) -> "ConsultationSession":
+        """A session on a consultation file; ConsultationError names the problem."""
+        from mesodesk.catalogue import check_references
+        from mesodesk.domain import ConsultationError, load
+
+        consultation = load(path)
+        problems = check_references(consultation, catalogue)
+        if problems:
+            raise ConsultationError(problems, str(path))
+        return cls.from_consultation(catalogue, consultation, **kwargs)
+
+    @classmethod
     def from_consultation(cls, catalogue: Catalogue, consultation: Consultation,
                           **kwargs: Any) -> "ConsultationSession":
         """A session on a complete consultation (a file, a signed record)."""
@@ -272,13 +285,17 @@ class ConsultationSession:
 
     def prepare_finalise(self, store: Any, consultation: Consultation, pdf: bytes = b"", *,
                          wet_ink: bool = False, paper: str = "a4",
-                         practitioner: str | None = None) -> Callable[[], Finalised]:
+                         practitioner: str | None = None,
+                         draft_id: Callable[[], str | None] | None = None
+                         ) -> Callable[[], Finalised]:
         """The work of storing the signed pack, to run on any thread: it builds
         the pack (unless given), stores the signed record and records an audit
-        event per override. It gets values only, never the session's state."""
+        event per override. It gets values only, never the session's state
+        (``draft_id``, if given, is asked when the work runs: the draft's last
+        save may still be on its way)."""
         from mesodesk.domain import fingerprint
 
-        catalogue, draft_id = self.catalogue, self.draft_id
+        catalogue, known_draft = self.catalogue, self.draft_id
         who = self.practitioner_name() if practitioner is None else practitioner
         fp = fingerprint(consultation)
         overrides = tuple(o.rule for o in consultation.consent.overrides)
@@ -287,7 +304,8 @@ class ConsultationSession:
             out = pdf or build_pack(consultation, catalogue, paper)
             cid = None
             if store is not None:
-                cid = store.sign(draft_id, consultation, out, fp, who)
+                cid = store.sign(draft_id() if draft_id is not None else known_draft,
+                                 consultation, out, fp, who)
                 for rule in overrides:
                     store.record_event("overridden", who, cid, {"rule": rule})
             return Finalised(out, fp, cid, wet_ink, overrides)

@@ -1,17 +1,19 @@
 """Autosave: every edit of a consultation reaches the records database within
 a second, saved off the GUI thread, so a crash loses at most the last moment.
 
-    saver = Autosaver(open_store, practitioner="Dr Ana Silva", parent=window)
+    saver = Autosaver(open_store, practitioner="Dr Ana Silva", parent=window, work=work)
     saver.saved.connect(status_bar.show_saved)
     saver.failed.connect(status_bar.show_error)
     field.textChanged.connect(lambda: saver.schedule(wizard.data(), wizard.step()))
     ...
-    saver.flush()          # Ctrl+S, and on close (then saver.close())
+    saver.flush()          # Ctrl+S: send the pending edit to the worker now
+    saver.close()          # on close: flush and wait for the worker
 
 Edits are debounced (300 ms after the last one), but a steady stream of
-typing is still saved at least every 700 ms. Saves run one at a time, in
-order, on the Autosaver's own worker thread (never queued behind a pack
-build); an older snapshot never overwrites a newer one.
+typing is still saved at least every 700 ms. Saves run on the window's serial
+worker (:class:`mesodesk.ui.work.Work`), one at a time and in order with every
+other call to the records, never on the GUI thread; an older snapshot never
+overwrites a newer one.
 """
 
 from __future__ import annotations
@@ -23,39 +25,23 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from mesodesk.storage import Store, StoreError
+from mesodesk.ui.work import Work
 
 log = logging.getLogger(__name__)
-_POOLS: list[QThreadPool] = []   # the Autosavers' pools, kept alive (see Autosaver)
 
 DEBOUNCE_MS = 300
 MAX_DELAY_MS = 700
 
 
-class _Relay(QObject):
-    """Carries results from the worker thread back to the GUI thread (queued)."""
+class _Unsaved(Exception):
+    """A save that failed: the message to show and the snapshot to retry."""
 
-    done = Signal(str)
-    failed = Signal(str, object)   # message, the snapshot that was not saved
-
-
-class _SaveTask(QRunnable):
-    """Python keeps the task until it has run (the pool never deletes it: with
-    PySide6, both deleting it would free it twice)."""
-
-    def __init__(self, fn: Callable[[], None]) -> None:
-        super().__init__()
-        self._fn = fn
-        self.finished = False
-        self.setAutoDelete(False)
-
-    def run(self) -> None:   # worker thread
-        try:
-            self._fn()
-        finally:
-            self.finished = True
+    def __init__(self, message: str, snapshot: tuple[int, dict[str, Any], str]) -> None:
+        super().__init__(message)
+        self.snapshot = snapshot
 
 
 class Autosaver(QObject):
@@ -66,8 +52,10 @@ class Autosaver(QObject):
     failed = Signal(str)    # one plain sentence
 
     def __init__(self, store_factory: Callable[[], Store], practitioner: str = "",
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, work: Work | None = None,
+                 debounce_ms: int = DEBOUNCE_MS) -> None:
         super().__init__(parent)
+        self._debounce_ms = debounce_ms
         self._factory = store_factory
         self._practitioner = practitioner
         self._store: Store | None = None
@@ -77,20 +65,11 @@ class Autosaver(QObject):
         self._generation = 0
         self._pending: tuple[int, dict[str, Any], str] | None = None
         self._first_pending_at: float | None = None
+        self._in_flight = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._dispatch)
-        # Not a child of this object, and never destroyed: Qt destroying a pool with a
-        # save in flight would wait for it while the GUI thread holds the GIL that
-        # the save needs (a deadlock). A pool is a few bytes per window.
-        self._pool = QThreadPool()
-        _POOLS.append(self._pool)
-        self._pool.setMaxThreadCount(1)
-        self._pool.setExpiryTimeout(-1)
-        self._tasks: list[_SaveTask] = []
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._on_done)
-        self._relay.failed.connect(self._on_failed)
+        self._timer.timeout.connect(self.flush)
+        self.work = work if work is not None else Work(self)
 
     # -- public API ------------------------------------------------------------------
 
@@ -115,7 +94,7 @@ class Autosaver(QObject):
     @property
     def has_unsaved(self) -> bool:
         """True while an edit has not reached the database yet."""
-        return self._pending is not None or self._pool.activeThreadCount() > 0
+        return self._pending is not None or self._in_flight > 0
 
     def schedule(self, data: dict[str, Any], step: str) -> None:
         """Note an edit; it is saved at most ~0.7 s later. ``data`` is copied now."""
@@ -125,68 +104,58 @@ class Autosaver(QObject):
         if self._first_pending_at is None:
             self._first_pending_at = now
         waited_ms = (now - self._first_pending_at) * 1000
-        self._timer.start(int(max(0, min(DEBOUNCE_MS, MAX_DELAY_MS - waited_ms))))
+        longest = max(MAX_DELAY_MS, self._debounce_ms)
+        self._timer.start(int(max(0, min(self._debounce_ms, longest - waited_ms))))
 
-    def flush(self) -> str | None:
-        """Save any pending edit now, on the calling thread; returns the draft id.
-        Emits ``saved`` (or ``failed``) before returning."""
+    def flush(self) -> None:
+        """Send any pending edit to the worker now; ``saved`` (or ``failed``) follows
+        on the GUI thread. Work queued on the serial worker afterwards runs after it."""
         self._timer.stop()
-        pending, self._pending, self._first_pending_at = self._pending, None, None
-        if pending is not None:
-            self._save(*pending)
-        return self.draft_id
-
-    def close(self) -> None:
-        """Flush, then wait for any save in flight. The store is left open (the
-        factory's caller owns it)."""
-        self.flush()
-        self._pool.waitForDone()
-        self._tasks.clear()
-
-    # -- internals -------------------------------------------------------------------
-
-    def _dispatch(self) -> None:
         pending, self._pending, self._first_pending_at = self._pending, None, None
         if pending is None:
             return
-        self._start(_SaveTask(lambda: self._save(*pending)))
+        self._in_flight += 1
+        self.work.run(lambda: self._save(*pending), self._on_done, self._on_failed,
+                      serial=True)
 
-    def _start(self, task: _SaveTask) -> None:
-        self._tasks = [t for t in self._tasks if not t.finished]
-        self._tasks.append(task)
-        self._pool.start(task)
+    def close(self) -> None:
+        """Flush, then wait for the worker (closing the window). The store is left
+        open (the factory's caller owns it)."""
+        self.flush()
+        self.work.wait_serial()
 
-    def _save(self, generation: int, data: dict[str, Any], step: str) -> None:
-        """Runs on the worker thread (or the GUI thread for flush)."""
+    # -- internals -------------------------------------------------------------------
+
+    def _save(self, generation: int, data: dict[str, Any], step: str) -> str | None:
+        """Runs on the serial worker."""
         try:
             with self._lock:
                 if generation <= self._saved_generation:
-                    return          # a newer snapshot is already saved
+                    return None    # a newer snapshot is already saved
                 if self._store is None:
                     self._store = self._factory()
                 self._draft_id = self._store.save_draft(self._draft_id, data, step,
                                                         self._practitioner)
                 self._saved_generation = generation
-                draft_id = self._draft_id
+                return self._draft_id
         except StoreError as exc:
-            self._relay.failed.emit(f"The draft was not saved: {exc}",
-                                    (generation, data, step))
-            return
+            raise _Unsaved(f"The draft was not saved: {exc}", (generation, data, step)) from None
         except Exception as exc:  # reported, never lost silently
             log.error("autosave failed: %s", type(exc).__name__)
             log.debug("autosave failure", exc_info=True)
-            self._relay.failed.emit(f"The draft was not saved: {type(exc).__name__}: {exc}",
-                                    (generation, data, step))
-            return
-        self._relay.done.emit(draft_id)
+            raise _Unsaved(f"The draft was not saved: {type(exc).__name__}: {exc}",
+                           (generation, data, step)) from None
 
-    def _on_done(self, draft_id: str) -> None:
-        self.saved.emit(draft_id)
+    def _on_done(self, draft_id: str | None) -> None:
+        self._in_flight -= 1
+        if draft_id is not None:
+            self.saved.emit(draft_id)
 
-    def _on_failed(self, message: str, snapshot: object) -> None:
+    def _on_failed(self, exc: BaseException) -> None:
+        self._in_flight -= 1
         # Keep the unsaved snapshot so that the next flush retries it, unless
         # a newer edit is already waiting.
-        if self._pending is None and isinstance(snapshot, tuple):
-            self._pending = snapshot    # type: ignore[assignment]
+        if self._pending is None and isinstance(exc, _Unsaved):
+            self._pending = exc.snapshot
         log.warning("autosave failed")
-        self.failed.emit(message)
+        self.failed.emit(str(exc))

@@ -9,13 +9,15 @@ through the signals ``openDraft(id)``, ``openSigned(id)`` and ``newVersion(id)``
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from mesodesk.storage import ConsultationSummary, PatientSummary, Store, StoreError
+from mesodesk.ui.work import Work
 
 log = logging.getLogger(__name__)
 
@@ -37,38 +39,15 @@ def _button(label: str, parent: QWidget) -> QPushButton:
     return button
 
 
-class _Relay(QObject):
-    """Brings search results from the worker thread to the GUI thread (queued)."""
-
-    found = Signal(int, object)     # request number, list of patients or StoreError
-
-
-class _SearchJob(QRunnable):
-    def __init__(self, number: int, store: Store, text: str, relay: _Relay) -> None:
-        super().__init__()
-        self._number, self._store, self._text, self._relay = number, store, text, relay
-        self.finished = False
-        self.setAutoDelete(False)    # the view keeps it until it has run
-
-    def run(self) -> None:   # worker thread
-        try:
-            self._search()
-        finally:
-            self.finished = True
-
-    def _search(self) -> None:
-        try:
-            result: object = (self._store.search_patients(self._text) if self._text.strip()
-                              else self._store.recent_patients())
-        except StoreError as exc:
-            result = exc
-        except Exception as exc:  # reported in the view, never lost
-            log.error("patient search failed: %s", type(exc).__name__)
-            result = StoreError(f"the search failed ({type(exc).__name__})")
-        try:
-            self._relay.found.emit(self._number, result)
-        except RuntimeError:      # the view was closed meanwhile
-            pass
+def _search(store: Store, text: str) -> list[PatientSummary]:
+    """Runs on a worker thread; any fault becomes a StoreError to show."""
+    try:
+        return store.search_patients(text) if text.strip() else store.recent_patients()
+    except StoreError:
+        raise
+    except Exception as exc:  # reported in the view, never lost
+        log.error("patient search failed: %s", type(exc).__name__)
+        raise StoreError(f"the search failed ({type(exc).__name__})") from None
 
 
 class RecordsView(QWidget):
@@ -77,13 +56,17 @@ class RecordsView(QWidget):
     openDraft = Signal(str)     # draft id
     openSigned = Signal(str)    # consultation id
     newVersion = Signal(str)    # id of the signed consultation to change
-    searchFinished = Signal()   # the patient list shows the current search text
+    searchFinished = Signal()   # the patient list, and the history of the patient
+                                # selected, show the current search text
+    historyFinished = Signal()  # the history shows the selected patient's consultations
 
     HISTORY_COLUMNS = ("Date", "State", "Last change", "Fingerprint", "Version")
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None,
+                 work: Work | None = None) -> None:
         super().__init__(parent)
         self._store = store
+        self._work = work if work is not None else Work(self)
         self.setObjectName("RecordsView")
 
         self.search = QLineEdit(self)
@@ -127,16 +110,8 @@ class RecordsView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.status)
 
-        # Searches run on the application's pool, not on a pool owned by this view:
-        # destroying an owned pool waits for a running search while the GUI thread
-        # holds the GIL, which the search needs to finish (a deadlock seen when a
-        # window was deleted during its first search). Stale answers are dropped
-        # by request number, so order does not matter.
-        self._pool = QThreadPool.globalInstance()
-        self._relay = _Relay(self)
-        self._relay.found.connect(self._show_found)
-        self._request = 0
-        self._jobs: list[_SearchJob] = []
+        # Searches and histories run on the window's background work (the thread
+        # pool); a newer search cancels the one before it.
         self._focus_results = False
 
         self._timer = QTimer(self)
@@ -169,20 +144,15 @@ class RecordsView(QWidget):
         is updated, and ``searchFinished`` emitted, when the answer arrives.
         Answers to older texts are dropped."""
         self._timer.stop()
-        self._request += 1
-        text = self.search.text()   # empty: the most recently seen patients
-        job = _SearchJob(self._request, self._store, text, self._relay)
-        self._jobs = [j for j in self._jobs if not j.finished] + [job]
-        self._pool.start(job)
+        store, text = self._store, self.search.text()   # empty: the most recently seen
+        self._work.run(lambda: _search(store, text), self._show_found, self._search_failed,
+                       key="search")
 
-    def _show_found(self, number: int, result: object) -> None:
-        if number != self._request:
-            return                       # the text changed since
-        if isinstance(result, StoreError):
-            self._show_error(str(result))
-            self.searchFinished.emit()
-            return
-        found: list[PatientSummary] = result  # type: ignore[assignment]
+    def _search_failed(self, exc: BaseException) -> None:
+        self._show_error(str(exc))
+        self.searchFinished.emit()
+
+    def _show_found(self, found: list[PatientSummary]) -> None:
         text = self.search.text()
         selected = self.selected_patient_id()
         self.patients.blockSignals(True)
@@ -194,8 +164,9 @@ class RecordsView(QWidget):
                 self.patients.setCurrentItem(item)
         self.patients.blockSignals(False)
         if self.patients.currentItem() is None and self.patients.count() == 1:
+            self.patients.blockSignals(True)
             self.patients.setCurrentRow(0)
-        self._patient_changed()
+            self.patients.blockSignals(False)
         if text.strip():
             n = len(found)
             self.status.setText("No patient found." if n == 0 else
@@ -207,7 +178,7 @@ class RecordsView(QWidget):
             if self.patients.currentItem() is None:
                 self.patients.setCurrentRow(0)
         self._focus_results = False
-        self.searchFinished.emit()
+        self._load_history(self.searchFinished.emit)
 
     def selected_patient_id(self) -> str | None:
         item = self.patients.currentItem()
@@ -234,16 +205,32 @@ class RecordsView(QWidget):
         self.run_search()
 
     def _patient_changed(self, *_args: object) -> None:
+        self._load_history(self.historyFinished.emit)
+
+    def _load_history(self, then: Callable[[], None]) -> None:
+        """Read the selected patient's consultations off the GUI thread, show them,
+        then call ``then``."""
         patient_id = self.selected_patient_id()
         self.history.setRowCount(0)
-        if patient_id is not None:
-            try:
-                rows = self._store.consultations_for(patient_id)
-            except StoreError as exc:
-                self._show_error(str(exc))
-                rows = []
-            self._fill_history(rows)
         self._update_buttons()
+        if patient_id is None:
+            then()
+            return
+        store = self._store
+
+        def failed(exc: BaseException) -> None:
+            self._show_error(str(exc) if isinstance(exc, StoreError)
+                             else f"the history could not be read ({type(exc).__name__})")
+            then()
+
+        def show(rows: list[ConsultationSummary]) -> None:
+            if self.selected_patient_id() == patient_id:
+                self._fill_history(rows)
+                self._update_buttons()
+            then()
+
+        self._work.run(lambda: store.consultations_for(patient_id), show, failed,
+                       key="history")
 
     def _fill_history(self, rows: list[ConsultationSummary]) -> None:
         self.history.setRowCount(len(rows))

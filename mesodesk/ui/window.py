@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from PySide6 import QtCore
-from PySide6.QtCore import QByteArray, QEvent, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QEvent, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
@@ -135,6 +135,11 @@ class StartPage(QWidget):
 
 
 class MainWindow(QMainWindow):
+    fileOpened = Signal(bool)      # open_file finished: True if the file is on screen
+    draftOpened = Signal(bool)     # resume_draft finished
+    packSaved = Signal(bool)       # save_pdf finished
+    fileSaved = Signal(bool)       # save_as finished
+
     def __init__(self, store_factory: Callable[[], Any] | None = open_default_store,
                  settings: Settings | None = None, steps: StepTable | None = None) -> None:
         super().__init__()
@@ -157,7 +162,9 @@ class MainWindow(QMainWindow):
         self._printer: Any = None
         self.saved_path: str = ""
         self.last_alert: Any = None  # the last message box (tests read it)
-        self._ops: list[Any] = []
+        from mesodesk.ui.work import Work
+
+        self.work = Work(self)   # all slow work: pack builds; the records and files, in order
 
         self.stack = QStackedWidget()
         self.start = StartPage(self)
@@ -216,8 +223,8 @@ class MainWindow(QMainWindow):
         opening the first consultation does not stall the window (~110 ms)."""
         from mesodesk.catalogue import default_catalogue
 
-        self._run(default_catalogue, lambda _catalogue: None,
-                  lambda exc: log.warning("catalogue not preloaded: %s", exc))
+        self.work.run(default_catalogue, None,
+                      lambda exc: log.warning("catalogue not preloaded: %s", exc))
 
     # --- menus ----------------------------------------------------------------------------
     def _menus(self) -> None:
@@ -263,7 +270,8 @@ class MainWindow(QMainWindow):
         if self._store_factory is None:
             self.start.show_drafts(None, "Records are switched off.")
             return
-        self._run(self._store_factory, self._records_ready, self._records_failed)
+        self.work.run(self._store_factory, self._records_ready, self._records_failed,
+                      serial=True)
 
     def _records_failed(self, exc: BaseException) -> None:
         log.warning("records unavailable: %s", exc)
@@ -272,23 +280,14 @@ class MainWindow(QMainWindow):
 
     def _records_ready(self, store: Any) -> None:
         if self._closed:
-            store.close()
+            self.work.run(store.close, serial=True)
             return
         self.store = store
-        try:
-            from mesodesk.ui.autosave import Autosaver
-
-            self.autosaver = Autosaver(lambda: self.store, self.practitioner_name(), self)
-            self.autosaver.failed.connect(
-                lambda msg: self.statusBar().showMessage(f"Draft not saved: {msg}"))
-            self.autosaver.saved.connect(
-                lambda _id: self.statusBar().showMessage("Draft saved", 2000))
-        except ImportError as exc:
-            log.warning("autosave unavailable: %s", exc)
+        self.autosaver = self._autosaver(None)
         try:
             from mesodesk.ui.records import RecordsView
 
-            self.records_view = RecordsView(self.store, self.start)
+            self.records_view = RecordsView(self.store, self.start, work=self.work)
             self.records_view.openDraft.connect(self.resume_draft)
             self.records_view.openSigned.connect(self.view_signed)
             self.records_view.newVersion.connect(self.new_version)
@@ -297,35 +296,62 @@ class MainWindow(QMainWindow):
         except ImportError as exc:
             log.warning("records view unavailable: %s", exc)
         self.refresh_drafts()
-        if self.autosaver is not None and self.session is not None and not self.session.state.finished:
+        if (self.autosaver is not None and self.session is not None
+                and not self.session.state.finished):
             self.autosaver.schedule(self.session.data, self.step_id)  # typed before records opened
 
-    def refresh_drafts(self) -> None:
+    def _autosaver(self, draft_id: str | None) -> Any:
+        """An autosaver for one consultation, saving on the window's serial worker."""
         if self.store is None:
+            return None
+        from mesodesk.ui.autosave import Autosaver
+
+        store = self.store
+        saver = Autosaver(lambda: store, self.practitioner_name(), self, work=self.work)
+        saver.draft_id = draft_id
+        saver.failed.connect(lambda msg: self.statusBar().showMessage(f"Draft not saved: {msg}"))
+        saver.saved.connect(lambda _id: self.statusBar().showMessage("Draft saved", 2000))
+        return saver
+
+    def _records(self, fn: Callable[[Any], Any], success: Callable[[Any], None] | None = None,
+                 failure: Callable[[BaseException], None] | None = None,
+                 key: str | None = None) -> None:
+        """``fn(store)`` on the serial worker, in order with every save: the GUI
+        thread never waits for the records."""
+        store = self.store
+        if store is None:
             return
-        try:
-            self.start.show_drafts(self.store.drafts())
-        except Exception as exc:
+        self.work.run(lambda: fn(store), success, failure, serial=True, key=key)
+
+    def refresh_drafts(self) -> None:
+        def failed(exc: BaseException) -> None:
             log.warning("drafts unavailable: %s", exc)
-            self.start.show_drafts(None, f"Drafts could not be listed: {exc}")
+            self.start.show_drafts(None, f"Drafts could not be listed: {_sentence(exc)}")
+
+        self._records(lambda store: store.drafts(), self.start.show_drafts, failed, key="drafts")
         if self.records_view is not None:  # a signed pack or new version shows at once
             self.records_view.refresh()
 
     def audit(self, kind: str, detail: dict | None = None,
               consultation_id: str | None = None) -> None:
-        """An audit event about ``consultation_id`` (by default the one on screen);
-        failures are shown, never raised."""
-        if self.store is None:
-            return
+        """An audit event about ``consultation_id`` (by default the one on screen,
+        or its draft once saved); failures are shown, never raised. Never put
+        patient data in ``detail``."""
         if consultation_id is None and self.session is not None:
             consultation_id = self.session.state.consultation_id
-        if consultation_id is None and self.autosaver is not None:
-            consultation_id = self.autosaver.draft_id  # the draft becomes the consultation
-        try:
-            self.store.record_event(kind, self.practitioner_name(), consultation_id, detail)
-        except Exception as exc:
+        saver, who = self.autosaver, self.practitioner_name()
+
+        def record(store: Any) -> None:   # after the saves queued before it
+            cid = consultation_id
+            if cid is None and saver is not None:
+                cid = saver.draft_id   # the draft becomes the consultation
+            store.record_event(kind, who, cid, detail)
+
+        def failed(exc: BaseException) -> None:
             log.warning("audit event %s not recorded: %s", kind, exc)
-            self.statusBar().showMessage(f"Audit event not recorded: {exc}")
+            self.statusBar().showMessage(f"Audit event not recorded: {_sentence(exc)}")
+
+        self._records(record, None, failed)
 
     def practitioner_name(self) -> str:
         if self.session is not None:
@@ -426,8 +452,8 @@ class MainWindow(QMainWindow):
             return
         assert self.catalogue is not None
         if self.autosaver is not None:
-            self.autosaver.close()  # the previous consultation's last edit, saved and done
-            self.autosaver.draft_id = draft_id
+            self.autosaver.flush()   # the previous consultation's last edit, on its way
+            self.autosaver = self._autosaver(draft_id)
         self.session = session = session_layer.ConsultationSession(
             self.catalogue, data, table=self.table, consultation_id=consultation_id,
             draft_id=draft_id)
@@ -455,70 +481,70 @@ class MainWindow(QMainWindow):
                 self.go(nxt)
 
     def resume_draft(self, draft_id: str) -> None:
-        if self.store is None:
-            return
-        try:
-            draft = self.store.load_draft(draft_id)
-        except Exception as exc:
-            self.alert(f"The draft could not be opened: {exc}")
-            return
-        data = draft.data if isinstance(draft.data, dict) else {}
-        self._begin(data, draft.step, draft_id=draft.id)
+        """Load a draft from the records (off the GUI thread), then show it;
+        ``draftOpened`` says how it went."""
+        def loaded(draft: Any) -> None:
+            data = draft.data if isinstance(draft.data, dict) else {}
+            self._begin(data, draft.step, draft_id=draft.id)
+            self.draftOpened.emit(True)
+
+        def failed(exc: BaseException) -> None:
+            self.alert(f"The draft could not be opened: {_sentence(exc)}")
+            self.draftOpened.emit(False)
+
+        self.statusBar().showMessage("Opening the draft\u2026")
+        self._records(lambda store: store.load_draft(draft_id), loaded, failed, key="open")
 
     def new_version(self, consultation_id: str) -> None:
-        if self.store is None:
-            return
-        try:
-            draft_id = self.store.new_version(consultation_id, self.practitioner_name())
-        except Exception as exc:
-            self.alert(f"A new version could not be started: {exc}")
-            return
-        self.resume_draft(draft_id)
+        who = self.practitioner_name()
+        self._records(lambda store: store.new_version(consultation_id, who), self.resume_draft,
+                      lambda exc: self.alert(f"A new version could not be started: "
+                                             f"{_sentence(exc)}"))
 
     def view_signed(self, consultation_id: str) -> None:
-        from mesodesk.ui.preview import PdfPreview
+        def show(signed: Any) -> None:
+            from mesodesk.ui.preview import PdfPreview
 
-        try:
-            signed = self.store.signed(consultation_id)
-        except Exception as exc:
-            self.alert(f"The signed pack could not be opened: {exc}")
-            return
-        preview = PdfPreview()
-        preview.setWindowTitle("Signed pack (read-only)")
-        preview.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        try:
-            preview.show_pdf(signed.pdf)
-        except Exception as exc:
-            self.alert(f"The signed pack could not be shown: {exc}")
-            return
-        h = self.fontMetrics().height()
-        preview.resize(h * 50, h * 60)
-        preview.show()
-        self._viewer = preview
-        self.audit("viewed", {"read_only": True}, consultation_id)
+            preview = PdfPreview()
+            preview.setWindowTitle("Signed pack (read-only)")
+            preview.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+            try:
+                preview.show_pdf(signed.pdf)
+            except Exception as exc:
+                self.alert(f"The signed pack could not be shown: {exc}")
+                return
+            h = self.fontMetrics().height()
+            preview.resize(h * 50, h * 60)
+            preview.show()
+            self._viewer = preview
+            self.audit("viewed", {"read_only": True}, consultation_id)
 
-    def open_file(self, path: str) -> bool:
-        """Load a consultation file into the wizard; faults are one-line messages."""
-        from mesodesk.catalogue import CatalogueError, check_references, default_catalogue
-        from mesodesk.domain import ConsultationError, load, to_data
+        self._records(lambda store: store.signed(consultation_id), show,
+                      lambda exc: self.alert(f"The signed pack could not be opened: "
+                                             f"{_sentence(exc)}"))
 
-        try:
-            consultation = load(path)
+    def open_file(self, path: str) -> None:
+        """Read a consultation file off the GUI thread, then show it; faults are
+        one-line messages. ``fileOpened`` says how it went."""
+        def read() -> Any:
+            from mesodesk.catalogue import default_catalogue
+
             catalogue = default_catalogue()
-        except ConsultationError as exc:
-            self.alert(exc.sentence())
-            return False
-        except CatalogueError as exc:
-            self.alert(str(exc))
-            return False
-        problems = check_references(consultation, catalogue)
-        if problems:
-            self.alert(ConsultationError(problems, path).sentence())
-            return False
-        self.settings.add_recent_file(os.path.abspath(path))
-        self._begin(to_data(consultation), "review")
-        self.statusBar().showMessage(f"Opened {os.path.basename(path)}", 4000)
-        return True
+            return session_layer.ConsultationSession.from_file(path, catalogue).data
+
+        def opened(data: dict) -> None:
+            self.settings.add_recent_file(os.path.abspath(path))
+            self._begin(data, "review")
+            self.statusBar().showMessage(f"Opened {os.path.basename(path)}", 4000)
+            self.fileOpened.emit(True)
+
+        def failed(exc: BaseException) -> None:
+            from mesodesk.domain import ConsultationError
+
+            self.alert(exc.sentence() if isinstance(exc, ConsultationError) else str(exc))
+            self.fileOpened.emit(False)
+
+        self.work.run(read, opened, failed, key="open")
 
     def open_file_dialog(self) -> None:
         path = self.choose_open_path()
@@ -674,16 +700,6 @@ class MainWindow(QMainWindow):
             self.go(prev)
 
     # --- the pack -----------------------------------------------------------------------------
-    def _run(self, fn: Callable[[], Any], success: Callable[[Any], None],
-             failure: Callable[[BaseException], None]) -> None:
-        """Run ``fn`` on the thread pool; ``success`` or ``failure`` on the GUI thread."""
-        from mesodesk.ui.ops import BackgroundOp
-
-        op = BackgroundOp(self, fn).success(success).failure(failure)
-        self._ops.append(op)
-        op.finished.connect(lambda: self._ops.remove(op))
-        op.run()
-
     def build_preview(self) -> None:
         """Build the unsigned pack off the GUI thread and show it to the patient."""
         assert self.session is not None
@@ -703,7 +719,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Preparing the pack\u2026")
         catalogue, paper = self.session.catalogue, self.settings.paper  # values only
         build = session_layer.build_pack
-        self._run(lambda: build(consultation, catalogue, paper),
+        self.work.run(lambda: build(consultation, catalogue, paper),
                   lambda pdf: self._preview_ready(fp, pdf), self._preview_failed)
 
     def _preview_ready(self, fp: str, pdf: bytes) -> None:
@@ -736,12 +752,12 @@ class MainWindow(QMainWindow):
     def _finish(self, consultation: Any, pdf: bytes, wet_ink: bool) -> None:
         """Store the pack (signed on screen, or printed for wet ink) and show Done."""
         assert self.session is not None
-        session = self.session
-        if self.autosaver is not None:
-            self.autosaver.flush()
-            session.draft_id = self.autosaver.draft_id
-        work = session.prepare_finalise(self.store, consultation, pdf, wet_ink=wet_ink,
-                                        paper=self.settings.paper)
+        session, saver = self.session, self.autosaver
+        if saver is not None:
+            saver.flush()   # the last edit is saved before the signing, on the same worker
+        work = session.prepare_finalise(
+            self.store, consultation, pdf, wet_ink=wet_ink, paper=self.settings.paper,
+            draft_id=(lambda: saver.draft_id) if saver is not None else None)
         sign_page = self.sign_page
         sign_page.working(True)
 
@@ -760,7 +776,7 @@ class MainWindow(QMainWindow):
             sign_page.working(False, f"The pack was not stored: {_sentence(exc)}")
             self.alert(f"The pack was not stored: {_sentence(exc)}")
 
-        self._run(work, done, failed)
+        self.work.run(work, done, failed, serial=True)
 
     def sign_and_finish(self) -> None:
         assert self.session is not None
@@ -822,7 +838,7 @@ class MainWindow(QMainWindow):
             self.alert(f"The pack was not printed: {_sentence(exc)}")
 
         self._printer = printer  # kept alive while the worker paints on it
-        self._run(lambda: print_pdf_bytes(pdf, printer), done, failed)
+        self.work.run(lambda: print_pdf_bytes(pdf, printer), done, failed)
         return True
 
     def print_final(self) -> None:
@@ -837,19 +853,25 @@ class MainWindow(QMainWindow):
         if path:
             self.save_pdf(path)
 
-    def save_pdf(self, path: str) -> bool:
+    def save_pdf(self, path: str) -> None:
+        """Write the signed pack to ``path`` off the GUI thread; ``packSaved`` says
+        how it went."""
         assert self.session is not None
-        pdf = self.final_pdf
-        try:
-            self.session.write_pdf(path, pdf)
-        except OSError as exc:
-            self.alert(f"The pack was not saved to {path}: {exc.strerror or exc}")
-            return False
-        self.saved_path = path
-        self.done_page.saved(path)
-        self.audit("exported", self.session.export_event(pdf))  # no file name: it names the patient
-        self.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
-        return True
+        session, pdf = self.session, self.final_pdf
+
+        def saved(_none: None) -> None:
+            self.saved_path = path
+            self.done_page.saved(path)
+            self.audit("exported", session.export_event(pdf))  # no file name: it names the patient
+            self.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
+            self.packSaved.emit(True)
+
+        def failed(exc: BaseException) -> None:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.alert(f"The pack was not saved to {path}: {why}")
+            self.packSaved.emit(False)
+
+        self.work.run(lambda: session.write_pdf(path, pdf), saved, failed, serial=True)
 
     def open_folder(self) -> None:
         if self.saved_path:
@@ -883,38 +905,46 @@ class MainWindow(QMainWindow):
         if path:
             self.save_as(path)
 
-    def save_as(self, path: str) -> bool:
+    def save_as(self, path: str) -> None:
+        """Write the consultation file off the GUI thread; ``fileSaved`` says how."""
         from mesodesk.domain import save
 
         assert self.session is not None
         consultation = self.session.consultation()
         if consultation is None:
-            return False
-        try:
-            save(consultation, path)
-        except OSError as exc:
-            self.alert(f"The consultation was not saved to {path}: {exc.strerror or exc}")
-            return False
-        self.settings.add_recent_file(os.path.abspath(path))
-        self.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
-        return True
+            self.fileSaved.emit(False)
+            return
+
+        def saved(_none: None) -> None:
+            self.settings.add_recent_file(os.path.abspath(path))
+            self.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
+            self.fileSaved.emit(True)
+
+        def failed(exc: BaseException) -> None:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.alert(f"The consultation was not saved to {path}: {why}")
+            self.fileSaved.emit(False)
+
+        self.work.run(lambda: save(consultation, path), saved, failed, serial=True)
 
     # --- closing --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True
         if self.autosaver is not None:
-            try:
-                self.autosaver.close()
-            except Exception as exc:
-                log.warning("last draft not saved: %s", exc)
+            self.autosaver.flush()   # the last edit goes before the store closes
         self.settings.geometry = QByteArray(self.saveGeometry())
         self.settings.sync()
         if self.store is not None:
-            try:
-                self.store.close()
-            except Exception as exc:
-                log.warning("records not closed cleanly: %s", exc)
-            self.store = None
+            store, self.store = self.store, None
+
+            def close_store() -> None:
+                try:
+                    store.close()
+                except Exception as exc:
+                    log.warning("records not closed cleanly: %s", exc)
+
+            self.work.run(close_store, serial=True)
+        self.work.wait_serial()   # the last draft is saved before the window goes
         super().closeEvent(event)
 
 
