@@ -22,7 +22,7 @@ def test_import_contracts_hold():
 
 
 @pytest.mark.parametrize("module", ["mesodesk.domain", "mesodesk.catalogue", "mesodesk.rules",
-                                    "mesodesk.commands.check"])
+                                    "mesodesk.session", "mesodesk.commands.check"])
 def test_core_modules_load_without_qt_or_reportlab(module):
     code = (f"import sys, json, {module}\n"
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
