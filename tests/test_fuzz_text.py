@@ -9,8 +9,6 @@ the byte-order mark), which have no glyph to read back. Text is read back with
 pypdf from the page body only (the running header shortens long names on purpose).
 Text with characters the font has no glyph for is refused with a sentence
 naming the field, never printed as empty boxes.
-
-Known defects are written as strict xfails at the end of the file.
 """
 
 from __future__ import annotations
@@ -269,7 +267,7 @@ def test_ten_thousand_characters_in_every_field(catalogue):
     assert loads(read_embedded(pdf) or b"") == consultation
 
 
-# --- known defects (strict xfails: they flip to failures when fixed) -------------------
+# --- right-to-left names and names that print as nothing -----------------------------
 
 
 @pytest.mark.parametrize("name", ["שרה כהן", "فاطمة الزهراء"])

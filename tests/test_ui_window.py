@@ -45,9 +45,16 @@ def write_case(tmp_path: Path, data: dict, name: str = "case.json") -> str:
 
 
 def alt(qtbot, window, key, step: str) -> None:
-    """A mnemonic (Alt+letter); buttons answer with an animated click, so wait for it."""
+    """A mnemonic (Alt+letter) on Next or Back. It needs the window active and the
+    button enabled, so wait for both first; the button answers with an animated
+    click, so then wait until the step's page is the one on screen."""
+    button = {Qt.Key.Key_N: window.next, Qt.Key.Key_B: window.back}[key]
+    qtbot.waitUntil(window.isActiveWindow, timeout=BUILD_TIMEOUT)
+    qtbot.waitUntil(button.isEnabled, timeout=BUILD_TIMEOUT)
     qtbot.keyClick(window.focusWidget() or window, key, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: window.step_id == step)
+    qtbot.waitUntil(lambda: window.page_stack.currentWidget() is window.pages[step],
+                    timeout=BUILD_TIMEOUT)
+    assert window.step_id == step
 
 
 def read_pack(qtbot, pack) -> None:
