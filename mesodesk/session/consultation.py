@@ -48,19 +48,24 @@ class Check:
 
     findings: list[Finding]
     consent: Consent
+    language: str = "en"
 
     def resolution(self, finding: Finding) -> str:
         """How the consultation resolves this finding, in a few words."""
+        from mesodesk.catalogue.vocabulary import label
+
         if finding.severity == "info":
-            return "for information"
-        if finding.severity == "warn":
-            return ("acknowledged" if finding.resolved_by(self.consent)
-                    else "needs acknowledgement")
-        if finding.absolute:
-            return "absolute: cannot be overridden"
-        if finding.resolved_by(self.consent):
-            return "overridden with a written reason"
-        return "needs a written override reason"
+            key = "information"
+        elif finding.severity == "warn":
+            key = ("acknowledged" if finding.resolved_by(self.consent)
+                   else "needs-acknowledgement")
+        elif finding.absolute:
+            key = "absolute"
+        elif finding.resolved_by(self.consent):
+            key = "overridden"
+        else:
+            key = "needs-override"
+        return label("resolutions", key, self.language)
 
     @property
     def unresolved(self) -> list[Finding]:
@@ -182,7 +187,7 @@ class ConsultationSession:
             problems = self.problems()
             raise SessionError(f"The consultation is not complete: "
                                f"{problems[0] if problems else 'incomplete'}")
-        return Check(self.snapshot().all_findings, consultation.consent)
+        return Check(self.snapshot().all_findings, consultation.consent, consultation.language)
 
     # --- moving through the steps -------------------------------------------------------
 

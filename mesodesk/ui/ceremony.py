@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QFrame, QGroupBox, QHB
                                QLabel, QLineEdit, QProgressBar, QRadioButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
+from mesodesk.catalogue.vocabulary import labels, number
 from mesodesk.rules import Finding
 from mesodesk.ui.preview import PdfPreview
 from mesodesk.ui.signature import SignaturePad
@@ -28,12 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PHOTO_CHOICES = (
-    ("none", "No photographs"),
-    ("record-only", "Photographs for the clinical record only"),
-    ("anonymised-education", "Anonymised photographs for teaching"),
-    ("marketing", "Photographs for marketing"),
-)
+PHOTO_CHOICES = tuple(labels("photo_choices").items())   # the one vocabulary
 
 
 def _esc(value: Any) -> str:
@@ -179,7 +175,7 @@ def plan_summary(data: dict, catalogue: Any) -> str:
                         f"{_esc(p.get('expiry'))}, {_esc(p.get('volume_ml'))} mL")
     needle = "\u2014"
     if delivery.get("needle_gauge") and delivery.get("needle_length_mm"):
-        needle = f"{delivery['needle_gauge']}G \u00d7 {delivery['needle_length_mm']:g} mm"
+        needle = f"{delivery['needle_gauge']}G \u00d7 {number(delivery['needle_length_mm'])} mm"
     rows = [
         ("Patient", f"{_esc(patient.get('name'))}, born {_esc(patient.get('date_of_birth'))}"),
         ("Indication", _esc(ind.name if ind else None)),

@@ -10,7 +10,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from mesodesk.session.steps import DEFAULT_TABLE, StepTable
-from mesodesk.ui.widgets import SEVERITY_MARKS, SEVERITY_WORDS, heading, note, sources_text
+from mesodesk.ui.widgets import SEVERITY_MARKS, heading, severity_word, note, sources_text
 
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
@@ -71,7 +71,7 @@ class FindingsPanel(QWidget):
                              else "No findings so far.")
         for f in findings:
             state = "" if f.rule in open_rules or f.severity == "info" else " (resolved)"
-            text = (f"{SEVERITY_MARKS[f.severity]} {SEVERITY_WORDS[f.severity]}{state}: "
+            text = (f"{SEVERITY_MARKS[f.severity]} {severity_word(f.severity)}{state}: "
                     f"{f.message}\n{sources_text(f.source)}")
             item = QListWidgetItem(text)
             item.setData(QtCore.Qt.ItemDataRole.UserRole, f.path)

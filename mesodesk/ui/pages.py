@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBo
                                QPlainTextEdit, QRadioButton, QSpinBox, QVBoxLayout)
 
 from mesodesk.domain import age_on
+from mesodesk.catalogue.vocabulary import label, labels, number
 from mesodesk.session import draft as flow
 from mesodesk.ui.consentfields import AgeCheckBox, AssessmentBox, PrescriberCheck
 from mesodesk.ui.widgets import (StepPage, add_row, button, checkbox, heading, labelled, note,
@@ -20,12 +21,8 @@ from mesodesk.ui.widgets import (StepPage, add_row, button, checkbox, heading, l
 
 log = logging.getLogger(__name__)
 
-PROFESSIONS = (("doctor", "Doctor"), ("nurse", "Nurse"), ("dentist", "Dentist"),
-               ("pharmacist", "Pharmacist"), ("other", "Other"))
-ANSWERS = (("yes", "Yes"), ("no", "No"), ("unknown", "Unknown"))
-EVIDENCE_WORDS = {"none": "no good evidence", "limited": "limited evidence",
-                  "limited-to-moderate": "limited to moderate evidence",
-                  "moderate": "moderate evidence", "good": "good evidence"}
+PROFESSIONS = tuple(labels("professions").items())   # the one vocabulary
+ANSWERS = tuple(labels("answers").items())
 
 
 def _set_text(widget: QLineEdit | QPlainTextEdit, value: Any) -> None:
@@ -42,7 +39,7 @@ def _number(value: Any) -> float:
 
 
 def _mm(value: float) -> str:
-    return f"{value:g}"
+    return number(value)
 
 
 # --- clinic and practitioner ----------------------------------------------------------------
@@ -326,7 +323,7 @@ class IndicationPage(StepPage):
         ind = self.catalogue.indications[key]
         self.about.setText(
             f"<p>{html.escape(ind.summary.text)}</p>"
-            f"<p><b>Evidence: {EVIDENCE_WORDS.get(ind.evidence, ind.evidence)}.</b> "
+            f"<p><b>Strength of evidence: {label('evidence', ind.evidence)}.</b> "
             f"{html.escape(ind.evidence_summary.text)} "
             f"<small>({html.escape(sources_text(ind.evidence_summary.source))})</small></p>"
             f"<p><b>Realistic outcome:</b> {html.escape(ind.expected_outcome.text)}</p>")
@@ -376,7 +373,7 @@ class DeliveryPage(StepPage):
         self.gauge = QComboBox()
         self.gauge.addItem("Choose a gauge", None)
         for gauge, needle in sorted(self.catalogue.needles.items()):
-            self.gauge.addItem(f"{gauge}G ({needle.outer_diameter_mm:g} mm outside diameter)",
+            self.gauge.addItem(f"{gauge}G ({number(needle.outer_diameter_mm)} mm outside diameter)",
                                gauge)
         self.length = _spin(100, 1, " mm", 0.5)
         self.depth_mm = _spin(100, 1, " mm", 0.5)
@@ -467,7 +464,7 @@ class ProductRow(QFrame):
             if product.typical_concentration:
                 bits.append(f"typical concentration: {product.typical_concentration}")
             if product.typical_volume_ml:
-                bits.append(f"typical volume: {product.typical_volume_ml:g} mL")
+                bits.append(f"typical volume: {number(product.typical_volume_ml)} mL")
             layout.addWidget(note("; ".join(bits) + "."))
         form = QFormLayout()
         self.lot = QLineEdit(str(entry.get("lot", "")))
@@ -653,7 +650,7 @@ class PlanPage(StepPage):
             f"{html.escape(ind.schedule.text)} "
             f"<small>({html.escape(sources_text(ind.schedule.source))})</small></p>"
             f"<p>Typical plan: {ind.typical_sessions} sessions, "
-            f"{ind.typical_interval_weeks:g} weeks apart.</p>")
+            f"{number(ind.typical_interval_weeks)} weeks apart.</p>")
 
     def load(self) -> None:
         plan = self.section("plan")

@@ -38,7 +38,11 @@ def page_class(step_id: str) -> type["StepPage"]:
         raise LookupError(f"no page shows the step {step_id!r}") from None
 
 
-SEVERITY_WORDS = {"block": "Block", "warn": "Warning", "info": "Note"}
+def severity_word(severity: str) -> str:
+    """"Block", "Warning", "Note": the one vocabulary (loaded when first needed)."""
+    from mesodesk.catalogue.vocabulary import label
+
+    return label("severities", severity)
 SEVERITY_MARKS = {"block": "\u26d4", "warn": "\u26a0", "info": "\u2139"}
 
 
@@ -118,7 +122,7 @@ def sources_text(keys: Sequence[str]) -> str:
 
 
 def finding_html(f: Finding) -> str:
-    word = SEVERITY_WORDS[f.severity]
+    word = severity_word(f.severity)
     extra = ""
     if f.severity == "block":
         extra = " Can be overridden with a written reason." if f.overridable else \
