@@ -24,6 +24,7 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepInFrame, KeepTogeth
                                 Table)
 
 from mesodesk.catalogue.model import Catalogue, Indication, Product, Risk
+from mesodesk.catalogue.vocabulary import labels
 from mesodesk.domain.model import Consultation, ProductUse, Signature
 from mesodesk.pack import chart, selection as sel
 from mesodesk.pack.document import Section, SectionStart
@@ -36,7 +37,7 @@ from mesodesk.rules.teachback import Question, questions
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
-ANSWER = {"yes": "Yes", "no": "No", "unknown": "Not known"}
+ANSWER = labels("answers")   # the one vocabulary (catalogue/vocabulary.toml)
 SEVERITY = {"block": "Block", "warn": "Warning", "info": "Information"}
 ROLE_TITLE = {"patient": "Patient", "practitioner": "Practitioner",
               "witness": "Witness or interpreter"}

@@ -10,23 +10,20 @@ from typing import Iterable, Mapping, TypeVar
 
 from mesodesk.catalogue.model import (AppliesTo, Catalogue, CareItem, Product, RedFlag,
                                       Regulatory, Risk)
+from mesodesk.catalogue.vocabulary import labels, number
 from mesodesk.domain.model import Consultation
 
 T = TypeVar("T", Risk, CareItem, RedFlag)
 
 FREQUENCY_ORDER = ("very-common", "common", "uncommon", "rare", "very-rare", "not-known")
-FREQUENCY_LABEL = {"very-common": "Very common", "common": "Common", "uncommon": "Uncommon",
-                   "rare": "Rare", "very-rare": "Very rare", "not-known": "Not known"}
+FREQUENCY_LABEL = labels("frequencies")   # the one vocabulary (catalogue/vocabulary.toml)
 COMMON = frozenset({"very-common", "common"})
-EVIDENCE_LABEL = {"none": "no good evidence", "limited": "limited",
-                  "limited-to-moderate": "limited to moderate", "moderate": "moderate",
-                  "good": "good"}
+EVIDENCE_LABEL = labels("evidence")
 STATUS_LABEL = {"licensed": "licensed medicine, used within its licence",
                 "off-label": "used off-label (outside its licence)",
                 "cosmetic-device": "sold as a cosmetic or device product, not a licensed medicine",
                 "unlicensed": "unlicensed: no licence covers this use"}
-PROFESSION_LABEL = {"doctor": "Doctor", "nurse": "Nurse", "dentist": "Dentist",
-                    "pharmacist": "Pharmacist", "other": "Practitioner"}
+PROFESSION_LABEL = labels("professions")
 
 
 def applies(rule: AppliesTo, consultation: Consultation, catalogue: Catalogue) -> bool:
@@ -88,10 +85,6 @@ def needle_text(gauge: int, length_mm: float) -> str:
     return f"{gauge}G × {number(length_mm)} mm"
 
 
-def number(value: float) -> str:
-    """2.0 -> "2", 0.25 -> "0.25"."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def join_names(names: Iterable[str]) -> str:
