@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
 from mesodesk.catalogue.model import Area, Catalogue, Indication, Product, Technique
+from mesodesk.catalogue.vocabulary import number  # noqa: F401  (the one number formatter)
 from mesodesk.domain.model import Consultation, ProductUse
 
 # Floating-point slack for threshold comparisons: 3.3 + 3.3 + 3.4 mL is 10 mL.
@@ -114,10 +115,6 @@ class Context:
         return float(spec.params.get(name, default))
 
 
-def number(value: float) -> str:
-    """A number as a person writes it: 10, 10.1, 0.25 (no trailing zeros)."""
-    text = f"{float(value):.3f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
 
 
 def names(ids: tuple[str, ...] | list[str], table: Mapping[str, object]) -> str:
