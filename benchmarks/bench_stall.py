@@ -132,7 +132,11 @@ def main() -> int:
     gaps.phase = "open"
     case = DATA / "pack_txa_melasma.json"
     start = time.perf_counter()
-    if not window.open_file(str(case)):
+    opened: list[bool] = []
+    window.fileOpened.connect(opened.append)
+    window.open_file(str(case))        # read off the GUI thread
+    driver.wait_until(lambda: bool(opened), timeout=30)
+    if not opened[0]:
         raise SystemExit("the example consultation did not open")
     open_ms = (time.perf_counter() - start) * 1000
     end = time.monotonic() + 0.2       # let the gap it caused be counted as "open"
@@ -140,7 +144,7 @@ def main() -> int:
     # The first build of the session also imports reportlab and pypdf and registers
     # the fonts (on the worker thread): reported on its own.
     showing: list[tuple[float, float]] = []
-    real_ready = window._preview_ready
+    real_ready = window.closing._preview_ready
 
     def timed_ready(fp: str, pdf: bytes) -> None:   # runs on the GUI thread
         start = time.perf_counter()
@@ -149,7 +153,7 @@ def main() -> int:
         finally:
             showing.append((start, time.perf_counter()))
 
-    window._preview_ready = timed_ready
+    window.closing._preview_ready = timed_ready
     gaps.phase = "first"
     start = time.perf_counter()
     window.go("pack")
@@ -178,7 +182,7 @@ def main() -> int:
         gaps.phase = "between"
         end = time.monotonic() + 0.2
         driver.wait_until(lambda: time.monotonic() > end)
-    window._preview_ready = real_ready
+    window.closing._preview_ready = real_ready
 
     def overlaps(spans: list[tuple[float, float]], t_end: float, gap: float) -> bool:
         t_start = t_end - gap / 1000

@@ -122,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     shot("start")
     path = home / "consultation.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    window.open_file(str(path))
+    opened: list[bool] = []
+    window.fileOpened.connect(opened.append)
+    window.open_file(str(path))     # read off the GUI thread
+    wait_until(app, lambda: bool(opened), timeout=60)
     for step in ("clinic", "patient", "screening", "indication", "delivery", "formulation",
                  "plan"):
         window.go(step)
@@ -154,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     shot("sign")
     sign.finish.click()
     wait_until(app, lambda: window.step_id == "done", timeout=60)
-    window.save_pdf(str(home / "pack.pdf"))
+    saved: list[bool] = []
+    window.packSaved.connect(saved.append)
+    window.closing.save_pdf(str(home / "pack.pdf"))     # written off the GUI thread
+    wait_until(app, lambda: bool(saved), timeout=60)
     shot("done")
     window.autosaver.close()
     window.close()

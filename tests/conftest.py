@@ -145,5 +145,5 @@ def open_file_in(qtbot, window, path) -> bool:
 def save_pack_from(qtbot, window, path) -> bool:
     """Save the signed pack from the Done step and wait until it is written."""
     with qtbot.waitSignal(window.packSaved, timeout=20000) as saved:
-        window.save_pdf(str(path))
+        window.closing.save_pdf(str(path))
     return bool(saved.args[0])

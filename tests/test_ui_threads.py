@@ -133,7 +133,7 @@ def test_the_window_stays_responsive_while_the_records_server_hangs(
         qtbot.keyClicks(name, " Jr")                      # typing shows at once
         assert window.state.data["patient"]["name"].endswith(" Jr")
         window.show_start()
-        window.resume_draft(draft_id)                     # waits for the records...
+        window.records.resume_draft(draft_id)                     # waits for the records...
         QTimer.singleShot(0, lambda: ticks.append(2))
         qtbot.waitUntil(lambda: len(ticks) == 2)          # ...the window does not
         assert "Opening the draft" in window.statusBar().currentMessage()

@@ -603,7 +603,7 @@ def test_open_folder_shows_where_the_pack_was_saved(qtbot, window, catalogue, ja
     ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     qtbot.waitUntil(window.pages["pack"].print_button.isEnabled, timeout=BUILD_TIMEOUT)
     monkeypatch.setattr(window, "choose_printer", lambda: printer_to(tmp_path / "p.pdf"))
-    window.print_for_wet_ink()
+    window.closing.print_for_wet_ink()
     qtbot.waitUntil(lambda: window.step_id == "done", timeout=BUILD_TIMEOUT)
     done = window.pages["done"]
     assert not done.folder.isEnabled()

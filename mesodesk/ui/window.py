@@ -13,23 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from PySide6 import QtCore
-from PySide6.QtCore import QByteArray, QEvent, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
-from mesodesk.ui.consentfields import mark_information_given
 from mesodesk.ui.lazy import lazy_import
 from mesodesk.ui.settings import Settings
 from mesodesk.ui.widgets import StepPage, button, heading
 
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
-    from mesodesk.rules import Finding
     from mesodesk.session import ConsultationSession, FlowState, StepTable
     from mesodesk.ui.ceremony import DonePage, PackPage, SignPage
     from mesodesk import session as session_layer
@@ -129,7 +126,7 @@ class StartPage(QWidget):
             table = session_layer.DEFAULT_TABLE
             step_title = table.step(d.step).title if d.step in table else d.step
             b.setToolTip(f"Last edited {when}; at step {step_title}")
-            b.clicked.connect(lambda _c=False, i=d.id: self.window_.resume_draft(i))
+            b.clicked.connect(lambda _c=False, i=d.id: self.window_.records.resume_draft(i))
             self.drafts_layout.addWidget(b)
             self.resume_buttons.append(b)
 
@@ -157,14 +154,16 @@ class MainWindow(QMainWindow):
         self.sign_page: SignPage
         self.done_page: DonePage
         self._viewer: QWidget | None = None
-        self._shown_fingerprint = ""
-        self._printing = False
-        self._printer: Any = None
         self.saved_path: str = ""
         self.last_alert: Any = None  # the last message box (tests read it)
         from mesodesk.ui.work import Work
 
         self.work = Work(self)   # all slow work: pack builds; the records and files, in order
+        from mesodesk.ui.closing import Closing
+        from mesodesk.ui.recordslink import RecordsLink
+
+        self.records = RecordsLink(self)   # the records store, on the serial worker
+        self.closing = Closing(self)       # preview, signing, printing, saving the pack
 
         self.stack = QStackedWidget()
         self.start = StartPage(self)
@@ -199,10 +198,6 @@ class MainWindow(QMainWindow):
         return self.session.step_id if self.session is not None else self.table.ids[0]
 
     @property
-    def findings(self) -> list[Finding]:
-        return self.session.snapshot().findings if self.session is not None else []
-
-    @property
     def findings_error(self) -> str:
         return self.session.snapshot().error if self.session is not None else ""
 
@@ -214,7 +209,7 @@ class MainWindow(QMainWindow):
         """The records open after the window's first paint, so it appears fast."""
         if event.type() == QEvent.Type.Paint and not self._painted:
             self._painted = True
-            QTimer.singleShot(0, self._open_records)
+            QTimer.singleShot(0, self.records.open)
             QTimer.singleShot(0, self._warm_catalogue)
         return super().event(event)
 
@@ -264,95 +259,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Packs will be printed on {paper.upper()} paper", 4000)
 
     # --- records (opened after the first paint) -------------------------------------------
-    def _open_records(self) -> None:
-        """Open the records on the thread pool (importing the database layer takes a
-        few hundred milliseconds); the window stays responsive meanwhile."""
-        if self._store_factory is None:
-            self.start.show_drafts(None, "Records are switched off.")
-            return
-        self.work.run(self._store_factory, self._records_ready, self._records_failed,
-                      serial=True)
-
-    def _records_failed(self, exc: BaseException) -> None:
-        log.warning("records unavailable: %s", exc)
-        self.start.show_drafts(None, f"Records are not available: {_sentence(exc)}")
-        self.statusBar().showMessage("Records are not available; drafts are not saved.")
-
-    def _records_ready(self, store: Any) -> None:
-        if self._closed:
-            self.work.run(store.close, serial=True)
-            return
-        self.store = store
-        self.autosaver = self._autosaver(None)
-        try:
-            from mesodesk.ui.records import RecordsView
-
-            self.records_view = RecordsView(self.store, self.start, work=self.work)
-            self.records_view.openDraft.connect(self.resume_draft)
-            self.records_view.openSigned.connect(self.view_signed)
-            self.records_view.newVersion.connect(self.new_version)
-            self.start.records_layout.addWidget(self.records_view)
-            self.start.records_box.show()
-        except ImportError as exc:
-            log.warning("records view unavailable: %s", exc)
-        self.refresh_drafts()
-        if (self.autosaver is not None and self.session is not None
-                and not self.session.state.finished):
-            self.autosaver.schedule(self.session.data, self.step_id)  # typed before records opened
-
-    def _autosaver(self, draft_id: str | None) -> Any:
-        """An autosaver for one consultation, saving on the window's serial worker."""
-        if self.store is None:
-            return None
-        from mesodesk.ui.autosave import Autosaver
-
-        store = self.store
-        saver = Autosaver(lambda: store, self.practitioner_name(), self, work=self.work)
-        saver.draft_id = draft_id
-        saver.failed.connect(lambda msg: self.statusBar().showMessage(f"Draft not saved: {msg}"))
-        saver.saved.connect(lambda _id: self.statusBar().showMessage("Draft saved", 2000))
-        return saver
-
-    def _records(self, fn: Callable[[Any], Any], success: Callable[[Any], None] | None = None,
-                 failure: Callable[[BaseException], None] | None = None,
-                 key: str | None = None) -> None:
-        """``fn(store)`` on the serial worker, in order with every save: the GUI
-        thread never waits for the records."""
-        store = self.store
-        if store is None:
-            return
-        self.work.run(lambda: fn(store), success, failure, serial=True, key=key)
-
-    def refresh_drafts(self) -> None:
-        def failed(exc: BaseException) -> None:
-            log.warning("drafts unavailable: %s", exc)
-            self.start.show_drafts(None, f"Drafts could not be listed: {_sentence(exc)}")
-
-        self._records(lambda store: store.drafts(), self.start.show_drafts, failed, key="drafts")
-        if self.records_view is not None:  # a signed pack or new version shows at once
-            self.records_view.refresh()
-
-    def audit(self, kind: str, detail: dict | None = None,
-              consultation_id: str | None = None) -> None:
-        """An audit event about ``consultation_id`` (by default the one on screen,
-        or its draft once saved); failures are shown, never raised. Never put
-        patient data in ``detail``."""
-        if consultation_id is None and self.session is not None:
-            consultation_id = self.session.state.consultation_id
-        saver, who = self.autosaver, self.practitioner_name()
-
-        def record(store: Any) -> None:   # after the saves queued before it
-            cid = consultation_id
-            if cid is None and saver is not None:
-                cid = saver.draft_id   # the draft becomes the consultation
-            store.record_event(kind, who, cid, detail)
-
-        def failed(exc: BaseException) -> None:
-            log.warning("audit event %s not recorded: %s", kind, exc)
-            self.statusBar().showMessage(f"Audit event not recorded: {_sentence(exc)}")
-
-        self._records(record, None, failed)
-
     def practitioner_name(self) -> str:
         if self.session is not None:
             return self.session.practitioner_name()
@@ -431,15 +337,15 @@ class MainWindow(QMainWindow):
 
         self.pack_page = pack = cast("PackPage", self.pages["pack"])
         pack.sign_requested.connect(lambda: self.go("sign"))
-        pack.print_requested.connect(self.print_for_wet_ink)
-        pack.retry_requested.connect(self.build_preview)
-        pack.read.connect(self._pack_read)
+        pack.print_requested.connect(self.closing.print_for_wet_ink)
+        pack.retry_requested.connect(self.closing.build_preview)
+        pack.read.connect(self.closing._pack_read)
         self.sign_page = sign = cast("SignPage", self.pages["sign"])
-        sign.finish_requested.connect(self.sign_and_finish)
+        sign.finish_requested.connect(self.closing.sign_and_finish)
         self.done_page = done = cast("DonePage", self.pages["done"])
-        done.save_requested.connect(self.save_pdf_dialog)
-        done.print_requested.connect(self.print_final)
-        done.folder_requested.connect(self.open_folder)
+        done.save_requested.connect(self.closing.save_pdf_dialog)
+        done.print_requested.connect(self.closing.print_final)
+        done.folder_requested.connect(self.closing.open_folder)
         done.new_requested.connect(self.new_consultation)
         self.consultation = view
         self.stack.addWidget(view)
@@ -453,7 +359,7 @@ class MainWindow(QMainWindow):
         assert self.catalogue is not None
         if self.autosaver is not None:
             self.autosaver.flush()   # the previous consultation's last edit, on its way
-            self.autosaver = self._autosaver(draft_id)
+            self.autosaver = self.records.autosaver_for(draft_id)
         self.session = session = session_layer.ConsultationSession(
             self.catalogue, data, table=self.table, consultation_id=consultation_id,
             draft_id=draft_id)
@@ -479,49 +385,6 @@ class MainWindow(QMainWindow):
             nxt = self.session.next_step()   # what the settings remembered is done
             if nxt is not None:
                 self.go(nxt)
-
-    def resume_draft(self, draft_id: str) -> None:
-        """Load a draft from the records (off the GUI thread), then show it;
-        ``draftOpened`` says how it went."""
-        def loaded(draft: Any) -> None:
-            data = draft.data if isinstance(draft.data, dict) else {}
-            self._begin(data, draft.step, draft_id=draft.id)
-            self.draftOpened.emit(True)
-
-        def failed(exc: BaseException) -> None:
-            self.alert(f"The draft could not be opened: {_sentence(exc)}")
-            self.draftOpened.emit(False)
-
-        self.statusBar().showMessage("Opening the draft\u2026")
-        self._records(lambda store: store.load_draft(draft_id), loaded, failed, key="open")
-
-    def new_version(self, consultation_id: str) -> None:
-        who = self.practitioner_name()
-        self._records(lambda store: store.new_version(consultation_id, who), self.resume_draft,
-                      lambda exc: self.alert(f"A new version could not be started: "
-                                             f"{_sentence(exc)}"))
-
-    def view_signed(self, consultation_id: str) -> None:
-        def show(signed: Any) -> None:
-            from mesodesk.ui.preview import PdfPreview
-
-            preview = PdfPreview()
-            preview.setWindowTitle("Signed pack (read-only)")
-            preview.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-            try:
-                preview.show_pdf(signed.pdf)
-            except Exception as exc:
-                self.alert(f"The signed pack could not be shown: {exc}")
-                return
-            h = self.fontMetrics().height()
-            preview.resize(h * 50, h * 60)
-            preview.show()
-            self._viewer = preview
-            self.audit("viewed", {"read_only": True}, consultation_id)
-
-        self._records(lambda store: store.signed(consultation_id), show,
-                      lambda exc: self.alert(f"The signed pack could not be opened: "
-                                             f"{_sentence(exc)}"))
 
     def open_file(self, path: str) -> None:
         """Read a consultation file off the GUI thread, then show it; faults are
@@ -591,7 +454,7 @@ class MainWindow(QMainWindow):
     def show_start(self) -> None:
         if self.autosaver is not None:
             self.autosaver.flush()
-        self.refresh_drafts()
+        self.records.refresh_drafts()
         self.start.show_recent(self.settings.recent_files)
         self.stack.setCurrentWidget(self.start)
 
@@ -687,7 +550,7 @@ class MainWindow(QMainWindow):
             # 'viewed' event and the signing name one consultation
             self.autosaver.schedule(self.session.data, self.step_id)
             self.autosaver.flush()
-        self.build_preview()
+        self.closing.build_preview()
 
     def go_next(self) -> None:
         nxt = self.session.next_step() if self.session is not None else None
@@ -700,185 +563,6 @@ class MainWindow(QMainWindow):
             self.go(prev)
 
     # --- the pack -----------------------------------------------------------------------------
-    def build_preview(self) -> None:
-        """Build the unsigned pack off the GUI thread and show it to the patient."""
-        assert self.session is not None
-        page = self.pack_page
-        if self.session.preview_target() is not None:
-            mark_information_given(self.session.data)   # stage 1 of consent: first shown now
-        target = self.session.preview_target()
-        if target is None:
-            page.failed("the consultation is not complete.")
-            return
-        consultation, fp = target
-        cached = self.session.cached_pack(fp)
-        if cached is not None:
-            self._preview_ready(fp, cached)
-            return
-        page.building()
-        self.statusBar().showMessage("Preparing the pack\u2026")
-        catalogue, paper = self.session.catalogue, self.settings.paper  # values only
-        build = session_layer.build_pack
-        self.work.run(lambda: build(consultation, catalogue, paper),
-                  lambda pdf: self._preview_ready(fp, pdf), self._preview_failed)
-
-    def _preview_ready(self, fp: str, pdf: bytes) -> None:
-        assert self.session is not None
-        _freeze_heap_once()
-        self.session.keep_pack(fp, pdf)
-        page = self.pack_page
-        self._shown_fingerprint = fp
-        try:
-            page.built(pdf, already_read=self.session.state.pack_viewed == fp)
-        except Exception as exc:
-            page.failed(str(exc))
-            return
-        self.statusBar().showMessage("The pack is on screen for the patient to read.", 4000)
-        self.refresh()
-
-    def _pack_read(self) -> None:
-        """Every page of the pack on screen has been shown: signing may open."""
-        if self.session is None or not self._shown_fingerprint:
-            return
-        if self.session.mark_read(self._shown_fingerprint):
-            self.audit("viewed", {"fingerprint": self._shown_fingerprint})
-        self.refresh()
-
-    def _preview_failed(self, exc: BaseException) -> None:
-        log.error("pack build failed: %s", exc, exc_info=exc)
-        self.pack_page.failed(_sentence(exc))
-        self.statusBar().showMessage("The pack could not be built.")
-
-    def _finish(self, consultation: Any, pdf: bytes, wet_ink: bool) -> None:
-        """Store the pack (signed on screen, or printed for wet ink) and show Done."""
-        assert self.session is not None
-        session, saver = self.session, self.autosaver
-        if saver is not None:
-            saver.flush()   # the last edit is saved before the signing, on the same worker
-        work = session.prepare_finalise(
-            self.store, consultation, pdf, wet_ink=wet_ink, paper=self.settings.paper,
-            draft_id=(lambda: saver.draft_id) if saver is not None else None)
-        sign_page = self.sign_page
-        sign_page.working(True)
-
-        def done(result: Any) -> None:
-            sign_page.working(False)
-            session.apply_finalise(result)
-            if self.autosaver is not None:
-                self.autosaver.draft_id = None
-            self.done_page.finished(not wet_ink, result.fingerprint,
-                                    result.consultation_id is not None)
-            self.go(self.table.ids[-1], force=True)
-            self.refresh_drafts()
-
-        def failed(exc: BaseException) -> None:
-            log.error("signing failed: %s", exc, exc_info=exc)
-            sign_page.working(False, f"The pack was not stored: {_sentence(exc)}")
-            self.alert(f"The pack was not stored: {_sentence(exc)}")
-
-        self.work.run(work, done, failed, serial=True)
-
-    def sign_and_finish(self) -> None:
-        assert self.session is not None
-        sign_page = self.sign_page
-        if not sign_page.ready():
-            return
-        signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-        try:
-            consultation = self.session.sign(sign_page.signatures(signed_at), signed_at)
-        except session_layer.SessionError as exc:
-            self.alert(str(exc))
-            return
-        self._finish(consultation, b"", wet_ink=False)
-
-    def print_for_wet_ink(self) -> None:
-        assert self.session is not None
-        pdf = self.pack_page.preview.pdf
-        if not pdf or self.session.preview_target() is None:
-            return
-
-        def printed(_pages: int) -> None:
-            assert self.session is not None
-            consultation = self.session.for_wet_ink()   # read on paper
-            if consultation is not None:
-                self._finish(consultation, pdf, wet_ink=True)
-
-        self.print_pdf(pdf, printed)
-
-    def print_pdf(self, pdf: bytes, then: Callable[[int], None] | None = None) -> bool:
-        """Ask for a printer, then print every page off the GUI thread; ``then``
-        gets the page count once the printer has them. False if cancelled."""
-        from mesodesk.ui.preview import print_pdf_bytes
-
-        if self._printing:
-            return False
-        printer = self.choose_printer()
-        if printer is None:
-            return False
-        self._printing = True
-        self.pack_page.print_button.setEnabled(False)
-        self.done_page.print_button.setEnabled(False)
-        self.statusBar().showMessage("Printing\u2026")
-
-        def done(pages: int) -> None:
-            self._printing = False
-            self._printer = None
-            self.pack_page.print_button.setEnabled(bool(self.pack_page.preview.pdf))
-            self.done_page.print_button.setEnabled(True)
-            self.audit("printed", {"pages": pages})
-            self.statusBar().showMessage(f"Sent {pages} pages to the printer.", 4000)
-            if then is not None:
-                then(pages)
-
-        def failed(exc: BaseException) -> None:
-            self._printing = False
-            self._printer = None
-            self.pack_page.print_button.setEnabled(bool(self.pack_page.preview.pdf))
-            self.done_page.print_button.setEnabled(True)
-            self.alert(f"The pack was not printed: {_sentence(exc)}")
-
-        self._printer = printer  # kept alive while the worker paints on it
-        self.work.run(lambda: print_pdf_bytes(pdf, printer), done, failed)
-        return True
-
-    def print_final(self) -> None:
-        if self.final_pdf:
-            self.print_pdf(self.final_pdf)
-
-    def save_pdf_dialog(self) -> None:
-        if not self.final_pdf or self.session is None:
-            return
-        suggested = str(Path.home() / self.session.suggested_file_name())
-        path = self.choose_save_path("Save the pack", suggested, "PDF files (*.pdf)")
-        if path:
-            self.save_pdf(path)
-
-    def save_pdf(self, path: str) -> None:
-        """Write the signed pack to ``path`` off the GUI thread; ``packSaved`` says
-        how it went."""
-        assert self.session is not None
-        session, pdf = self.session, self.final_pdf
-
-        def saved(_none: None) -> None:
-            self.saved_path = path
-            self.done_page.saved(path)
-            self.audit("exported", session.export_event(pdf))  # no file name: it names the patient
-            self.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
-            self.packSaved.emit(True)
-
-        def failed(exc: BaseException) -> None:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            self.alert(f"The pack was not saved to {path}: {why}")
-            self.packSaved.emit(False)
-
-        self.work.run(lambda: session.write_pdf(path, pdf), saved, failed, serial=True)
-
-    def open_folder(self) -> None:
-        if self.saved_path:
-            from PySide6.QtGui import QDesktopServices
-
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.saved_path).parent)))
-
     # --- saving the consultation ------------------------------------------------------------
     def save_draft(self) -> None:
         if self.session is None:
@@ -946,23 +630,6 @@ class MainWindow(QMainWindow):
             self.work.run(close_store, serial=True)
         self.work.wait_serial()   # the last draft is saved before the window goes
         super().closeEvent(event)
-
-
-_heap_frozen = False
-
-
-def _freeze_heap_once() -> None:
-    """Once the window, the records and the first pack are loaded, move every
-    object so far out of the garbage collector's full passes: each of those
-    scanned the whole start-up heap while holding the GIL (about 60 ms, a
-    visible stall while the next pack builds on the worker thread).
-    benchmarks/bench_stall.py measures it."""
-    global _heap_frozen
-    if not _heap_frozen:
-        import gc
-
-        gc.freeze()
-        _heap_frozen = True
 
 
 def _sentence(exc: BaseException) -> str:

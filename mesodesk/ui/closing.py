@@ -1,0 +1,238 @@
+"""The close of a consultation, for the window: the pack on screen for the
+patient, signing on screen or printing for ink, storing the signed pack, and
+saving or printing it afterwards. What happens is the session's
+(:class:`mesodesk.session.ConsultationSession`); this class runs it off the GUI
+thread and shows the result on the window's closing pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from PySide6.QtCore import QUrl
+
+from mesodesk.ui.consentfields import mark_information_given
+from mesodesk.ui.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from mesodesk import session as session_layer
+    from mesodesk.ui.window import MainWindow
+else:
+    session_layer = lazy_import("mesodesk.session")
+
+log = logging.getLogger(__name__)
+
+
+class Closing:
+    """Preview, signing, printing and saving for one window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.w = window
+        self._shown_fingerprint = ""
+        self._printing = False
+        self._printer: Any = None
+
+    def build_preview(self) -> None:
+        """Build the unsigned pack off the GUI thread and show it to the patient."""
+        assert self.w.session is not None
+        page = self.w.pack_page
+        if self.w.session.preview_target() is not None:
+            mark_information_given(self.w.session.data)   # stage 1 of consent: first shown now
+        target = self.w.session.preview_target()
+        if target is None:
+            page.failed("the consultation is not complete.")
+            return
+        consultation, fp = target
+        cached = self.w.session.cached_pack(fp)
+        if cached is not None:
+            self._preview_ready(fp, cached)
+            return
+        page.building()
+        self.w.statusBar().showMessage("Preparing the pack\u2026")
+        catalogue, paper = self.w.session.catalogue, self.w.settings.paper  # values only
+        build = session_layer.build_pack
+        self.w.work.run(lambda: build(consultation, catalogue, paper),
+                  lambda pdf: self._preview_ready(fp, pdf), self._preview_failed)
+
+    def _preview_ready(self, fp: str, pdf: bytes) -> None:
+        assert self.w.session is not None
+        _freeze_heap_once()
+        self.w.session.keep_pack(fp, pdf)
+        page = self.w.pack_page
+        self._shown_fingerprint = fp
+        try:
+            page.built(pdf, already_read=self.w.session.state.pack_viewed == fp)
+        except Exception as exc:
+            page.failed(str(exc))
+            return
+        self.w.statusBar().showMessage("The pack is on screen for the patient to read.", 4000)
+        self.w.refresh()
+
+    def _pack_read(self) -> None:
+        """Every page of the pack on screen has been shown: signing may open."""
+        if self.w.session is None or not self._shown_fingerprint:
+            return
+        if self.w.session.mark_read(self._shown_fingerprint):
+            self.w.records.audit("viewed", {"fingerprint": self._shown_fingerprint})
+        self.w.refresh()
+
+    def _preview_failed(self, exc: BaseException) -> None:
+        log.error("pack build failed: %s", exc, exc_info=exc)
+        self.w.pack_page.failed(_sentence(exc))
+        self.w.statusBar().showMessage("The pack could not be built.")
+
+    def finish(self, consultation: Any, pdf: bytes, wet_ink: bool) -> None:
+        """Store the pack (signed on screen, or printed for wet ink) and show Done."""
+        assert self.w.session is not None
+        session, saver = self.w.session, self.w.autosaver
+        if saver is not None:
+            saver.flush()   # the last edit is saved before the signing, on the same worker
+        work = session.prepare_finalise(
+            self.w.store, consultation, pdf, wet_ink=wet_ink, paper=self.w.settings.paper,
+            draft_id=(lambda: saver.draft_id) if saver is not None else None)
+        sign_page = self.w.sign_page
+        sign_page.working(True)
+
+        def done(result: Any) -> None:
+            sign_page.working(False)
+            session.apply_finalise(result)
+            if self.w.autosaver is not None:
+                self.w.autosaver.draft_id = None
+            self.w.done_page.finished(not wet_ink, result.fingerprint,
+                                    result.consultation_id is not None)
+            self.w.go(self.w.table.ids[-1], force=True)
+            self.w.records.refresh_drafts()
+
+        def failed(exc: BaseException) -> None:
+            log.error("signing failed: %s", exc, exc_info=exc)
+            sign_page.working(False, f"The pack was not stored: {_sentence(exc)}")
+            self.w.alert(f"The pack was not stored: {_sentence(exc)}")
+
+        self.w.work.run(work, done, failed, serial=True)
+
+    def sign_and_finish(self) -> None:
+        assert self.w.session is not None
+        sign_page = self.w.sign_page
+        if not sign_page.ready():
+            return
+        signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        try:
+            consultation = self.w.session.sign(sign_page.signatures(signed_at), signed_at)
+        except session_layer.SessionError as exc:
+            self.w.alert(str(exc))
+            return
+        self.finish(consultation, b"", wet_ink=False)
+
+    def print_for_wet_ink(self) -> None:
+        assert self.w.session is not None
+        pdf = self.w.pack_page.preview.pdf
+        if not pdf or self.w.session.preview_target() is None:
+            return
+
+        def printed(_pages: int) -> None:
+            assert self.w.session is not None
+            consultation = self.w.session.for_wet_ink()   # read on paper
+            if consultation is not None:
+                self.finish(consultation, pdf, wet_ink=True)
+
+        self.print_pdf(pdf, printed)
+
+    def print_pdf(self, pdf: bytes, then: Callable[[int], None] | None = None) -> bool:
+        """Ask for a printer, then print every page off the GUI thread; ``then``
+        gets the page count once the printer has them. False if cancelled."""
+        from mesodesk.ui.preview import print_pdf_bytes
+
+        if self._printing:
+            return False
+        printer = self.w.choose_printer()
+        if printer is None:
+            return False
+        self._printing = True
+        self.w.pack_page.print_button.setEnabled(False)
+        self.w.done_page.print_button.setEnabled(False)
+        self.w.statusBar().showMessage("Printing\u2026")
+
+        def done(pages: int) -> None:
+            self._printing = False
+            self._printer = None
+            self.w.pack_page.print_button.setEnabled(bool(self.w.pack_page.preview.pdf))
+            self.w.done_page.print_button.setEnabled(True)
+            self.w.records.audit("printed", {"pages": pages})
+            self.w.statusBar().showMessage(f"Sent {pages} pages to the printer.", 4000)
+            if then is not None:
+                then(pages)
+
+        def failed(exc: BaseException) -> None:
+            self._printing = False
+            self._printer = None
+            self.w.pack_page.print_button.setEnabled(bool(self.w.pack_page.preview.pdf))
+            self.w.done_page.print_button.setEnabled(True)
+            self.w.alert(f"The pack was not printed: {_sentence(exc)}")
+
+        self._printer = printer  # kept alive while the worker paints on it
+        self.w.work.run(lambda: print_pdf_bytes(pdf, printer), done, failed)
+        return True
+
+    def print_final(self) -> None:
+        if self.w.final_pdf:
+            self.print_pdf(self.w.final_pdf)
+
+    def save_pdf_dialog(self) -> None:
+        if not self.w.final_pdf or self.w.session is None:
+            return
+        suggested = str(Path.home() / self.w.session.suggested_file_name())
+        path = self.w.choose_save_path("Save the pack", suggested, "PDF files (*.pdf)")
+        if path:
+            self.save_pdf(path)
+
+    def save_pdf(self, path: str) -> None:
+        """Write the signed pack to ``path`` off the GUI thread; ``packSaved`` says
+        how it went."""
+        assert self.w.session is not None
+        session, pdf = self.w.session, self.w.final_pdf
+
+        def saved(_none: None) -> None:
+            self.w.saved_path = path
+            self.w.done_page.saved(path)
+            self.w.records.audit("exported", session.export_event(pdf))  # no file name: it names the patient
+            self.w.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
+            self.w.packSaved.emit(True)
+
+        def failed(exc: BaseException) -> None:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.w.alert(f"The pack was not saved to {path}: {why}")
+            self.w.packSaved.emit(False)
+
+        self.w.work.run(lambda: session.write_pdf(path, pdf), saved, failed, serial=True)
+
+    def open_folder(self) -> None:
+        if self.w.saved_path:
+            from PySide6.QtGui import QDesktopServices
+
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.w.saved_path).parent)))
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+_heap_frozen = False
+
+
+def _freeze_heap_once() -> None:
+    """Once the window, the records and the first pack are loaded, move every
+    object so far out of the garbage collector's full passes: each of those
+    scanned the whole start-up heap while holding the GIL (about 60 ms, a
+    visible stall while the next pack builds on the worker thread).
+    benchmarks/bench_stall.py measures it."""
+    global _heap_frozen
+    if not _heap_frozen:
+        import gc
+
+        gc.freeze()
+        _heap_frozen = True
