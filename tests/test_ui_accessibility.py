@@ -80,7 +80,7 @@ def window(qtbot, jane_data, catalogue, tmp_path):
     w = MainWindow()
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.store is not None)
+    qtbot.waitUntil(lambda: w.store is not None, timeout=30000)
     # a plan with a warning and an overridable block, so every kind of control shows
     data = merge(jane_data, {"screening": {"answers": dict(
         {q: "no" for q in catalogue.screening}, anticoagulants="yes")}})

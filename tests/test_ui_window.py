@@ -325,7 +325,7 @@ def test_ctrl_s_saves_the_draft_and_the_start_screen_offers_to_resume_it(
     again = MainWindow()
     qtbot.addWidget(again)
     again.show()
-    qtbot.waitUntil(lambda: bool(again.start.resume_buttons))   # listed off the GUI thread
+    qtbot.waitUntil(lambda: bool(again.start.resume_buttons), timeout=BUILD_TIMEOUT)
     buttons = again.start.resume_buttons
     assert [b.text() for b in buttons] == ["Resume draft for Jane O'Hara"]
     with qtbot.waitSignal(again.draftOpened, timeout=BUILD_TIMEOUT):
@@ -425,6 +425,22 @@ def test_a_cancelled_print_dialog_changes_nothing(qtbot, window, catalogue, jane
     assert window.step_id == "pack" and not window.state.finished
 
 
+class InProcessPacks:
+    """The window's pack builder, in this process, so a test can watch or break
+    mesodesk.pack.build_pack (the window's own builds run in a helper process)."""
+
+    def __init__(self, catalogue) -> None:
+        self.catalogue = catalogue
+
+    def build(self, consultation, paper="a4"):
+        import mesodesk.pack
+
+        return mesodesk.pack.build_pack(consultation, self.catalogue, paper=paper)
+
+    def close(self) -> None:
+        pass
+
+
 def test_the_pack_on_screen_is_built_off_the_gui_thread(qtbot, window, catalogue, jane_data,
                                                       tmp_path, monkeypatch):
     import threading
@@ -439,6 +455,7 @@ def test_the_pack_on_screen_is_built_off_the_gui_thread(qtbot, window, catalogue
         return real(*args, **kwargs)
 
     monkeypatch.setattr(mesodesk.pack, "build_pack", spy)
+    monkeypatch.setattr(window, "packs", InProcessPacks(catalogue))
     ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     pack = window.pages["pack"]
     assert pack.busy.isVisible()  # the busy indicator shows while it builds
@@ -455,6 +472,7 @@ def test_a_pack_that_fails_to_build_says_why_in_one_line(qtbot, window, catalogu
         raise ValueError("the font file is missing")
 
     monkeypatch.setattr(mesodesk.pack, "build_pack", broken)
+    monkeypatch.setattr(window, "packs", InProcessPacks(catalogue))
     ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path)
     pack = window.pages["pack"]
     qtbot.waitUntil(pack.error.isVisible, timeout=BUILD_TIMEOUT)
@@ -712,7 +730,7 @@ def test_closing_while_the_records_open_leaves_nothing_open(qtbot):
     w.show()
     qtbot.waitExposed(w)
     w.close()
-    qtbot.waitUntil(lambda: not w.work.busy)  # the opening finished after the window closed
+    qtbot.waitUntil(lambda: not w.work.busy, timeout=BUILD_TIMEOUT)  # the opening finished
     assert w.store is None  # closed by closeEvent, or closed on arrival after it
 
 

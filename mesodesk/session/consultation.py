@@ -291,13 +291,15 @@ class ConsultationSession:
     def prepare_finalise(self, store: Any, consultation: Consultation, pdf: bytes = b"", *,
                          wet_ink: bool = False, paper: str = "a4",
                          practitioner: str | None = None,
-                         draft_id: Callable[[], str | None] | None = None
+                         draft_id: Callable[[], str | None] | None = None,
+                         build: Callable[[Consultation, str], bytes] | None = None
                          ) -> Callable[[], Finalised]:
         """The work of storing the signed pack, to run on any thread: it builds
         the pack (unless given), stores the signed record and records an audit
         event per override. It gets values only, never the session's state
         (``draft_id``, if given, is asked when the work runs: the draft's last
-        save may still be on its way)."""
+        save may still be on its way; ``build(consultation, paper)`` builds the pack,
+        by default in this process)."""
         from mesodesk.domain import fingerprint
 
         catalogue, known_draft = self.catalogue, self.draft_id
@@ -306,7 +308,8 @@ class ConsultationSession:
         overrides = tuple(o.rule for o in consultation.consent.overrides)
 
         def work() -> Finalised:
-            out = pdf or build_pack(consultation, catalogue, paper)
+            out = pdf or (build(consultation, paper) if build is not None
+                          else build_pack(consultation, catalogue, paper))
             cid = None
             if store is not None:
                 cid = store.sign(draft_id() if draft_id is not None else known_draft,

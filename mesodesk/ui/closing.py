@@ -53,9 +53,8 @@ class Closing:
             return
         page.building()
         self.w.statusBar().showMessage("Preparing the pack\u2026")
-        catalogue, paper = self.w.session.catalogue, self.w.settings.paper  # values only
-        build = session_layer.build_pack
-        self.w.work.run(lambda: build(consultation, catalogue, paper),
+        paper, packs = self.w.settings.paper, self.w.packs  # values only
+        self.w.work.run(lambda: packs.build(consultation, paper),
                   lambda pdf: self._preview_ready(fp, pdf), self._preview_failed)
 
     def _preview_ready(self, fp: str, pdf: bytes) -> None:
@@ -93,7 +92,8 @@ class Closing:
             saver.flush()   # the last edit is saved before the signing, on the same worker
         work = session.prepare_finalise(
             self.w.store, consultation, pdf, wet_ink=wet_ink, paper=self.w.settings.paper,
-            draft_id=(lambda: saver.draft_id) if saver is not None else None)
+            draft_id=(lambda: saver.draft_id) if saver is not None else None,
+            build=self.w.packs.build)
         sign_page = self.w.sign_page
         sign_page.working(True)
 

@@ -42,10 +42,11 @@ STATUS_WORDS = {"done": "complete", "todo": "to do", "warn": "has warnings",
 
 def open_default_store() -> Any:
     """The records store named by the environment (MESODESK_DATABASE_URL), else
-    by the settings, else the local SQLite file; imported only when called."""
-    from mesodesk.storage import open_store
+    by the settings, else the local SQLite file, in a helper process: the
+    database layer never loads into the window's own memory."""
+    from mesodesk.session.remote import RemoteStore
 
-    return open_store(os.environ.get("MESODESK_DATABASE_URL") or Settings().database_url or None)
+    return RemoteStore(os.environ.get("MESODESK_DATABASE_URL") or Settings().database_url or None)
 
 
 def _wrapped(text: str) -> QLabel:
@@ -162,6 +163,9 @@ class MainWindow(QMainWindow):
         from mesodesk.ui.closing import Closing
         from mesodesk.ui.recordslink import RecordsLink
 
+        from mesodesk.session.remote import PackBuilder
+
+        self.packs = PackBuilder()         # packs are built in a helper process
         self.records = RecordsLink(self)   # the records store, on the serial worker
         self.closing = Closing(self)       # preview, signing, printing, saving the pack
 
@@ -628,6 +632,7 @@ class MainWindow(QMainWindow):
                     log.warning("records not closed cleanly: %s", exc)
 
             self.work.run(close_store, serial=True)
+        self.work.run(self.packs.close, serial=True)
         self.work.wait_serial()   # the last draft is saved before the window goes
         super().closeEvent(event)
 
