@@ -136,14 +136,25 @@ def sqlite_store(tmp_path):
 
 def open_file_in(qtbot, window, path) -> bool:
     """Open a consultation file in the window and wait until it is on screen
-    (True) or refused with a message (False); the file is read off the GUI thread."""
-    with qtbot.waitSignal(window.fileOpened, timeout=20000) as opened:
+    (True) or refused with a message (False); the file is read off the GUI thread.
+    (Only ``qtbot.waitUntil`` is used, so a bare driver outside pytest can call it.)"""
+    opened: list[bool] = []
+    window.fileOpened.connect(opened.append)
+    try:
         window.open_file(str(path))
-    return bool(opened.args[0])
+        qtbot.waitUntil(lambda: bool(opened), timeout=20000)
+    finally:
+        window.fileOpened.disconnect(opened.append)
+    return opened[0]
 
 
 def save_pack_from(qtbot, window, path) -> bool:
     """Save the signed pack from the Done step and wait until it is written."""
-    with qtbot.waitSignal(window.packSaved, timeout=20000) as saved:
+    saved: list[bool] = []
+    window.packSaved.connect(saved.append)
+    try:
         window.closing.save_pdf(str(path))
-    return bool(saved.args[0])
+        qtbot.waitUntil(lambda: bool(saved), timeout=20000)
+    finally:
+        window.packSaved.disconnect(saved.append)
+    return saved[0]
