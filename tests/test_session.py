@@ -155,3 +155,20 @@ def test_which_step_follows_may_depend_on_the_answers(answered, catalogue):
     assert session.next_step() == "review"
     session.go("review")
     assert session.previous_step() == "formulation"
+
+
+def test_a_withdrawal_is_a_new_signed_version_that_says_so(answered, catalogue, sqlite_store):
+    from mesodesk.domain import loads
+
+    session = ConsultationSession(catalogue, answered)
+    fp, _pdf = session.preview()
+    session.mark_read(fp)
+    first = session.finalise(sqlite_store, session.sign(signatures())).consultation_id
+    work = ConsultationSession.prepare_withdrawal(
+        sqlite_store, catalogue, first, "Dr Ana Silva", reason="changed her mind",
+        at="2026-11-26T09:30:00+00:00")
+    second = work()
+    withdrawn = loads(sqlite_store.signed(second).canonical_json).consent.withdrawn
+    assert withdrawn is not None and withdrawn.reason == "changed her mind"
+    assert sqlite_store.signed(second).supersedes == first
+    assert loads(sqlite_store.signed(first).canonical_json).consent.withdrawn is None

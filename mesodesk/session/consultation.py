@@ -370,3 +370,35 @@ class ConsultationSession:
         pdf = build_pack(consultation, self.catalogue, paper)
         self.write_pdf(path, pdf)
         return pdf
+
+    # --- withdrawal -------------------------------------------------------------------------
+
+    @staticmethod
+    def prepare_withdrawal(store: Any, catalogue: Catalogue, consultation_id: str,
+                           practitioner: str, reason: str = "", at: str | None = None,
+                           build: Callable[[Consultation, str], bytes] | None = None,
+                           paper: str = "a4") -> Callable[[], str]:
+        """The work of recording that the patient withdrew consent, to run on any
+        thread: a new signed version of the consultation with ``consent.withdrawn``
+        (when, and the reason if given), its own pack, superseding the signed one.
+        Returns the new version's id; the signed record itself never changes."""
+        from mesodesk.domain import fingerprint, loads, to_data
+
+        when = at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+        def work() -> str:
+            signed = store.signed(consultation_id)
+            data = to_data(loads(signed.canonical_json))
+            data.setdefault("consent", {})["withdrawn"] = {"at": when, "reason": reason}
+            consultation = draft.to_consultation(data, catalogue)
+            if consultation is None:
+                raise SessionError("The withdrawal cannot be recorded: "
+                                   f"{draft.build_consultation(data, catalogue)[1][0]}")
+            pdf = (build(consultation, paper) if build is not None
+                   else build_pack(consultation, catalogue, paper))
+            version = store.new_version(consultation_id, practitioner)
+            return store.sign(version, consultation, pdf, fingerprint(consultation),
+                              practitioner)
+
+        return work
+
