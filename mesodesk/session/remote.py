@@ -114,6 +114,9 @@ class RemoteStore:
         if name.startswith("_"):
             raise AttributeError(name)
         helper = self._helper
+        kind, value = helper.call("__attribute__", name)
+        if kind == "value":          # a property such as ``path``: its value now
+            return value
 
         def call(*args: Any, **kwargs: Any) -> Any:
             return helper.call(name, *args, **kwargs)
@@ -190,6 +193,9 @@ def serve() -> None:  # the helper process
                 else:
                     target = _PackServer()
                 result: Any = None
+            elif name == "__attribute__":
+                attr = getattr(target, args[0])
+                result = ("method", None) if callable(attr) else ("value", attr)
             else:
                 result = getattr(target, name)(*args, **kwargs)
             reply = (True, result)
