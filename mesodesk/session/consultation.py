@@ -296,7 +296,7 @@ class ConsultationSession:
                          ) -> Callable[[], Finalised]:
         """The work of storing the signed pack, to run on any thread: it builds
         the pack (unless given), stores the signed record and records an audit
-        event per override. It gets values only, never the session's state
+        event per override, all in one transaction. It gets values only, never the session's state
         (``draft_id``, if given, is asked when the work runs: the draft's last
         save may still be on its way; ``build(consultation, paper)`` builds the pack,
         by default in this process)."""
@@ -312,10 +312,10 @@ class ConsultationSession:
                           else build_pack(consultation, catalogue, paper))
             cid = None
             if store is not None:
+                # the signed record and its override events in one transaction
                 cid = store.sign(draft_id() if draft_id is not None else known_draft,
-                                 consultation, out, fp, who)
-                for rule in overrides:
-                    store.record_event("overridden", who, cid, {"rule": rule})
+                                 consultation, out, fp, who,
+                                 events=[("overridden", {"rule": rule}) for rule in overrides])
             return Finalised(out, fp, cid, wet_ink, overrides)
 
         return work
