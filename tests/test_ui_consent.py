@@ -11,14 +11,14 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.consent_support import POM, with_prescription_only
-from tests.conftest import merge
+from tests.conftest import merge, open_file_in
 from tests.test_ui_window import all_no, tick, window, write_case  # noqa: F401 (fixture)
 
 
-def open_case(window, tmp_path, jane_data, catalogue, **changes):  # noqa: F811
+def open_case(qtbot, window, tmp_path, jane_data, catalogue, **changes):  # noqa: F811
     data = merge(jane_data, {"screening": {"answers": all_no(catalogue)}, **changes})
     data["consent"]["acknowledged"] = []
-    assert window.open_file(write_case(tmp_path, data))
+    assert open_file_in(qtbot, window, write_case(tmp_path, data))
 
 
 def rules_shown(window) -> set[str]:
@@ -27,7 +27,7 @@ def rules_shown(window) -> set[str]:
 
 def test_the_age_check_is_recorded_with_the_keyboard(qtbot, window, tmp_path, jane_data,  # noqa: F811
                                                      catalogue):
-    open_case(window, tmp_path, jane_data, catalogue)
+    open_case(qtbot, window, tmp_path, jane_data, catalogue)
     qtbot.waitUntil(lambda: "age-check-missing" in rules_shown(window))
     window.go("patient")
     box = window.pages["patient"].age_check
@@ -50,7 +50,7 @@ def test_the_age_check_is_recorded_with_the_keyboard(qtbot, window, tmp_path, ja
 def test_an_age_check_in_a_file_is_shown(qtbot, window, tmp_path, jane_data, catalogue):  # noqa: F811
     check = {"method": "driving-licence", "checked_by": "Sam Reed",
              "checked_at": "2026-11-25T09:55:00+00:00"}
-    open_case(window, tmp_path, jane_data, catalogue, format="mesodesk-consultation/2",
+    open_case(qtbot, window, tmp_path, jane_data, catalogue, format="mesodesk-consultation/2",
               patient={"age_check": check})
     window.go("patient")
     box = window.pages["patient"].age_check
@@ -60,7 +60,7 @@ def test_an_age_check_in_a_file_is_shown(qtbot, window, tmp_path, jane_data, cat
 
 
 def test_the_independent_prescriber_box(qtbot, window, tmp_path, jane_data, catalogue):  # noqa: F811
-    open_case(window, tmp_path, jane_data, catalogue)
+    open_case(qtbot, window, tmp_path, jane_data, catalogue)
     window.go("clinic")
     box = window.pages["clinic"].prescriber.box
     assert box.accessibleName() == box.text().replace("&", "")
@@ -73,7 +73,7 @@ def test_the_independent_prescriber_box(qtbot, window, tmp_path, jane_data, cata
 def test_the_assessment_section_appears_only_when_needed(qtbot, window, tmp_path,  # noqa: F811
                                                          jane_data, catalogue):
     nurse = {"name": "Sam Reed", "profession": "nurse", "registration": "NMC 12A3456E"}
-    open_case(window, tmp_path, jane_data, catalogue, practitioner=nurse)
+    open_case(qtbot, window, tmp_path, jane_data, catalogue, practitioner=nurse)
     page = window.pages["plan"]
     page.catalogue = with_prescription_only(catalogue, *catalogue.products, flag=False)
     window.go("plan")
@@ -98,14 +98,14 @@ def test_the_assessment_section_appears_only_when_needed(qtbot, window, tmp_path
 
 def test_showing_the_pack_records_when_the_information_was_first_given(
         qtbot, window, tmp_path, jane_data, catalogue):  # noqa: F811
-    open_case(window, tmp_path, jane_data, catalogue,
+    open_case(qtbot, window, tmp_path, jane_data, catalogue,
               consent={"acknowledged": ["age-check-missing"]})
     data = window.state.data
     assert not data["consent"].get("information_given_at")
     before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    window.build_preview()
+    window.closing.build_preview()
     given = data["consent"]["information_given_at"]
     assert dt.datetime.fromisoformat(given) >= before
-    qtbot.waitUntil(lambda: bool(window.pack_cache), timeout=120_000)   # the pack is built
-    window.build_preview()                                    # shown again: not moved
+    qtbot.waitUntil(window.pages["pack"].print_button.isEnabled, timeout=120_000)   # built
+    window.closing.build_preview()                                    # shown again: not moved
     assert data["consent"]["information_given_at"] == given
