@@ -122,7 +122,7 @@ def test_deoxycholic_acid_carries_its_label_limits(catalogue: Catalogue) -> None
     assert (dca.max_volume_ml_per_session, dca.max_injections_per_session,
             dca.volume_per_injection_ml, dca.min_interval_weeks, dca.max_sessions) == (
         10.0, 50, 0.2, 4.0, 6)
-    assert set(dca.limits_source) == {"R17", "R84"}
+    assert set(dca.limits_source) == {"R17", "R104"}  # US label and UK SmPC
     assert dca.route == "subcutaneous"
     assert dca.regulatory.status == "licensed"
     assert dca.regulatory.licensed_for == ("submental-fat",)
@@ -145,9 +145,10 @@ def test_regulatory_status_is_stated_honestly(catalogue: Catalogue) -> None:
     for key in ("tranexamic-acid", "dutasteride", "minoxidil"):
         assert p[key].regulatory.status == "off-label", key
         assert "off-label" in p[key].regulatory.statement.text.lower(), key
-    # every active product suits at least one indication, and the lists agree both ways
+    # every active product suits at least one indication, unless nothing licenses
+    # it and no evidence supports any use (glutathione), and the lists agree both ways
     for key, product in p.items():
-        if product.role == "active":
+        if product.role == "active" and product.regulatory.status != "unlicensed":
             assert product.suitable_for, key
         for ind in product.suitable_for:
             assert key in catalogue.indications[ind].products, (key, ind)
@@ -232,17 +233,17 @@ def test_every_statement_names_sources_that_exist(catalogue: Catalogue) -> None:
 
 def test_clinic_pages_are_marked_as_practice_not_evidence(catalogue: Catalogue) -> None:
     for key, src in catalogue.sources.items():
-        if src.kind == "clinic-page":
+        if src.kind == "practice":
             assert "practice" in src.note.lower(), key
         assert src.url or src.doi or src.pmid, f"{key}: no way to find it"
     for key in ("R64", "R66", "R67", "R68", "R84", "R95", "R98"):
-        assert catalogue.sources[key].kind == "clinic-page", key
+        assert catalogue.sources[key].kind == "practice", key
 
 
 def test_efficacy_claims_never_rest_on_clinic_pages_alone(catalogue: Catalogue) -> None:
     """Clinic pages show practice, not evidence: what a treatment does must cite
     at least one source that is not a clinic page."""
-    practice = {k for k, s in catalogue.sources.items() if s.kind == "clinic-page"}
+    practice = {k for k, s in catalogue.sources.items() if s.kind == "practice"}
     for key, ind in catalogue.indications.items():
         for st in (ind.evidence_summary, ind.expected_outcome, *ind.benefits):
             assert set(st.source) - practice, f"{key}: {st.text}"
@@ -269,7 +270,7 @@ def test_empty_source_list_is_rejected(folder: Path) -> None:
 
 def test_dangling_source_key_is_rejected(folder: Path) -> None:
     edit(folder, "red-flags.toml", 'source = ["R18"] }\napplies_to = { products = '
-         '["deoxycholic-acid"] }\n\n[uneven-smile]',
+         '["deoxycholic-acid", "deoxycholic-acid-imported"] }\n\n[uneven-smile]',
          'source = ["R999"] }\napplies_to = { products = ["deoxycholic-acid"] }\n\n'
          '[uneven-smile]')
     problems = problems_of(folder)

@@ -16,6 +16,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from mesodesk.catalogue.licence import OTHER
 from mesodesk.catalogue.model import ID, Catalogue
 from mesodesk.domain.schema import build_value, walk
 from mesodesk.resources import resource
@@ -101,6 +102,63 @@ def check_catalogue(catalogue: Catalogue) -> list[str]:
     for key, tech in catalogue.techniques.items():
         if tech.depth_min_mm > tech.depth_max_mm:
             problems.append(f"techniques.toml: {key}: depth_min_mm is above depth_max_mm")
+    if OTHER in catalogue.products:
+        problems.append(f"products.toml: {OTHER}: this id is reserved for products outside "
+                        "the catalogue (recorded by name in a consultation)")
+    problems.extend(check_evidence(catalogue))
+    return problems
+
+
+def check_evidence(catalogue: Catalogue) -> list[str]:
+    """Risks, frequencies, dose limits, contraindications and regulatory
+    statements must cite at least one source that is not ``practice`` (a
+    clinic, vendor or blog page shows what is done, not what is true)."""
+    kinds = {key: src.kind for key, src in catalogue.sources.items()}
+    problems: list[str] = []
+
+    def need(filename: str, where: str, what: str, source: tuple[str, ...]) -> None:
+        if source and all(kinds.get(k) == "practice" for k in source):
+            problems.append(
+                f"{filename}: {where}: a {what} cites only practice sources "
+                f"({', '.join(source)}); cite a label, regulator, law, guideline, trial, "
+                "review or case report")
+
+    for key, risk in catalogue.risks.items():
+        need("risks.toml", f"{key}.patient_text.source", "risk", risk.patient_text.source)
+        if risk.frequency != "not-known" and not risk.frequency_source:
+            problems.append(f"risks.toml: {key}.frequency_source: missing (a frequency "
+                            f"of {risk.frequency!r} needs its source)")
+        need("risks.toml", f"{key}.frequency_source", "frequency", risk.frequency_source)
+    for key, flag in catalogue.red_flags.items():
+        need("red-flags.toml", f"{key}.text.source", "warning sign", flag.text.source)
+    for key, product in catalogue.products.items():
+        need("products.toml", f"{key}.regulatory.statement.source", "regulatory statement",
+             product.regulatory.statement.source)
+        for i, st in enumerate(product.contraindications):
+            need("products.toml", f"{key}.contraindications[{i}].source", "contraindication",
+                 st.source)
+        for i, st in enumerate(product.warnings):
+            need("products.toml", f"{key}.warnings[{i}].source", "label warning", st.source)
+        limits = (product.max_volume_ml_per_session, product.max_injections_per_session,
+                  product.volume_per_injection_ml, product.min_interval_weeks,
+                  product.max_sessions)
+        if any(v is not None for v in limits) and not product.limits_source:
+            problems.append(f"products.toml: {key}.limits_source: missing (label limits "
+                            "need their source)")
+        need("products.toml", f"{key}.limits_source", "dose limit", product.limits_source)
+        if (product.max_dose_mg is not None or product.max_dose_mg_per_kg is not None) \
+                and not product.dose_source:
+            problems.append(f"products.toml: {key}.dose_source: missing (a maximum dose "
+                            "needs its source)")
+        need("products.toml", f"{key}.dose_source", "dose limit", product.dose_source)
+    for key, rule in catalogue.rules.items():
+        need("rules.toml", f"{key}.source", "safety rule", rule.source)
+    for key, question in catalogue.screening.items():
+        for branch in ("on_yes", "on_unknown"):
+            for i, effect in enumerate(getattr(question, branch)):
+                if effect.severity == "block":
+                    need("screening.toml", f"{key}.{branch}[{i}].source", "contraindication",
+                         effect.source)
     return problems
 
 

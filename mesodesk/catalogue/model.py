@@ -17,12 +17,22 @@ Evidence = Literal["none", "limited", "limited-to-moderate", "moderate", "good"]
 Severity = Literal["block", "warn", "info"]
 Frequency = Literal["very-common", "common", "uncommon", "rare", "very-rare", "not-known"]
 Seriousness = Literal["expected", "serious"]
-Regulatory = Literal["licensed", "off-label", "cosmetic-device", "unlicensed"]
+# What a product is in the UK: a licensed medicine (``licensed``, or
+# ``off-label`` when no licensed use applies to mesotherapy), a medical device
+# (or an Annex XVI product without a medical purpose), or a product nobody has
+# licensed. Whether *this use* is within a licence is decided in one place,
+# :func:`mesodesk.catalogue.licence.use_status`. An injectable is never a
+# "cosmetic".
+Regulatory = Literal["licensed", "off-label", "device", "unlicensed"]
 Basis = Literal["evidence", "label", "guidance", "practice-advice"]
-SourceKind = Literal[
-    "label", "regulator", "law", "guidance", "consensus", "systematic-review", "review",
-    "trial", "study", "case-report", "reference", "news", "clinic-page", "training", "other",
-]
+# What a source is. ``practice`` (clinic, vendor, training, news or blog pages,
+# tertiary web references) shows what is done, not evidence: a risk, a
+# frequency, a dose limit, a contraindication or a regulatory statement must
+# cite at least one source of another kind (the loader refuses it otherwise).
+SourceKind = Literal["label", "regulator", "law", "guideline", "trial", "review",
+                     "case-report", "practice"]
+EVIDENCE_KINDS = frozenset({"label", "regulator", "law", "guideline", "trial", "review",
+                            "case-report"})
 
 ID = r"[a-z0-9]+(-[a-z0-9]+)*"
 frozen = dataclass(frozen=True, kw_only=True)
@@ -31,6 +41,15 @@ frozen = dataclass(frozen=True, kw_only=True)
 @frozen
 class Statement:
     """A sentence or short paragraph shown to a patient, with its sources."""
+
+    text: str = field(nonempty=True)
+    source: tuple[str, ...] = field(nonempty=True, ref="sources")
+
+
+@frozen
+class LabelFact:
+    """A fact from a label or regulator for the practitioner (a contraindication,
+    a warning), with its sources. Not patient text."""
 
     text: str = field(nonempty=True)
     source: tuple[str, ...] = field(nonempty=True, ref="sources")
@@ -143,6 +162,9 @@ class Ingredient:
 class ProductRegulatory:
     status: Regulatory = field()
     licensed_for: tuple[str, ...] = field(default=(), ref="indications")  # licence covers
+    # what the UK licence covers, for the practitioner ("tablets and injection
+    # to reduce bleeding"); printed when this use is off-label
+    licence: str = ""
     statement: Statement = field()      # plain words for the patient
 
 
@@ -156,6 +178,14 @@ class Product:
     suitable_for: tuple[str, ...] = field(default=(), ref="indications")
     route: Literal["intradermal", "subcutaneous", "intradermal-or-subcutaneous", "topical"] = field()
     injectable: bool = True
+    form: str = field(nonempty=True)      # "solution for injection", "cream", "kit"
+    # UK legal category of this form: a prescription-only medicine (POM) needs a
+    # prescriber's face-to-face assessment. Stated for every product.
+    prescription_only: bool = field()
+    # product-specific label facts for the practitioner (contraindications and
+    # warnings from the SmPC or label); each must cite a label, regulator or study
+    contraindications: tuple[LabelFact, ...] = ()
+    warnings: tuple[LabelFact, ...] = ()
     # dose data the rules read (local anaesthetics): the strengths sold, in mg
     # per mL, and the label's adult maximum per procedure in mg and in mg/kg
     strengths_mg_ml: tuple[float, ...] = field(default=(), items={"positive": True})
@@ -204,6 +234,8 @@ class Risk:
     patient_text: Statement = field()
     frequency: Frequency = field()
     frequency_text: str = field(nonempty=True)  # "about 7 in 10", "not known"
+    # where the frequency comes from; required unless frequency is "not-known"
+    frequency_source: tuple[str, ...] = field(default=(), ref="sources")
     seriousness: Seriousness = field()
     what_to_do: Statement = field()
     applies_to: AppliesTo = field()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mesodesk.catalogue.licence import OTHER
 from mesodesk.catalogue.model import Catalogue
 from mesodesk.domain.model import Consultation
 from mesodesk.domain.schema import Problem
@@ -29,6 +30,12 @@ def check_references(c: Consultation, catalogue: Catalogue) -> list[Problem]:
     need("delivery.device", c.delivery.device, catalogue.devices, "device")
     need("delivery.needle_gauge", c.delivery.needle_gauge, catalogue.needles, "needle gauge")
     for i, p in enumerate(c.products):
+        if p.id == OTHER:
+            # a product the catalogue does not hold: recorded by its name
+            if not str(getattr(p, "name", "") or "").strip():
+                problems.append(Problem(f"products[{i}].name", "a product recorded as "
+                                        "'other' needs its name"))
+            continue
         need(f"products[{i}].id", p.id, catalogue.products, "product")
     for q in c.screening.answers:
         need(f"screening.answers.{q}", q, catalogue.screening, "screening question")

@@ -691,7 +691,7 @@ def record(ctx: PackContext) -> list[Flowable]:
         else:
             product = cat.products[use.id]
             name = product.name
-            status = str(sel.use_status(product, c.indication)).replace("-", " ")
+            status = sel.STATUS_SHORT[sel.use_status(product, c.indication)]
         rows.append([name, status, use.lot or "not recorded", use.expiry.isoformat(), volume])
     out.append(table(rows, [0.3 * w, 0.16 * w, 0.16 * w, 0.18 * w, 0.2 * w], header=True,
                      compact=True))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, TypeVar
 
-from mesodesk.catalogue.model import (AppliesTo, Catalogue, CareItem, Product, RedFlag,
-                                      Regulatory, Risk)
+from mesodesk.catalogue import licence
+from mesodesk.catalogue.licence import UseStatus
+from mesodesk.catalogue.model import AppliesTo, Catalogue, CareItem, Product, RedFlag, Risk
 from mesodesk.catalogue.vocabulary import labels, number
 from mesodesk.domain.model import Consultation
 
@@ -19,10 +20,8 @@ FREQUENCY_ORDER = ("very-common", "common", "uncommon", "rare", "very-rare", "no
 FREQUENCY_LABEL = labels("frequencies")   # the one vocabulary (catalogue/vocabulary.toml)
 COMMON = frozenset({"very-common", "common"})
 EVIDENCE_LABEL = labels("evidence")
-STATUS_LABEL = {"licensed": "licensed medicine, used within its licence",
-                "off-label": "used off-label (outside its licence)",
-                "cosmetic-device": "sold as a cosmetic or device product, not a licensed medicine",
-                "unlicensed": "unlicensed: no licence covers this use"}
+STATUS_LABEL = licence.STATUS_WORDS
+STATUS_SHORT = licence.STATUS_SHORT
 PROFESSION_LABEL = labels("professions")
 
 
@@ -61,23 +60,15 @@ def red_flags(consultation: Consultation, catalogue: Catalogue) -> list[tuple[st
     return sorted(items, key=lambda kv: (kv[1].urgency != "emergency", kv[1].order, kv[0]))
 
 
-def use_status(product: Product, indication: str) -> Regulatory:
-    """The regulatory status of *this use*: a licensed active product used for
-    an indication outside its licence is off-label."""
-    status = product.regulatory.status
-    if (status == "licensed" and product.role == "active" and product.regulatory.licensed_for
-            and indication not in product.regulatory.licensed_for):
-        return "off-label"
-    return status
+def use_status(product: Product, indication: str) -> UseStatus:
+    """The regulatory status of *this use*, decided by the catalogue's one
+    licence function (the safety rules call the same one)."""
+    return licence.use_status(product, indication)
 
 
 def status_text(product: Product, indication: str) -> str:
-    """The regulatory status of this use in plain words. "Within its licence" is
-    said only when the catalogue lists this indication among the licensed ones."""
-    status = use_status(product, indication)
-    if status == "licensed" and indication not in product.regulatory.licensed_for:
-        return "licensed medicine"
-    return STATUS_LABEL[status]
+    """The regulatory status of this use in plain words."""
+    return licence.status_words(product, indication)
 
 
 def needle_text(gauge: int, length_mm: float) -> str:

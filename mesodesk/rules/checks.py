@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
+from mesodesk.catalogue import licence
 from mesodesk.domain.model import age_on
 from mesodesk.rules import allergy, consent, dose, medicines, plan, points
 from mesodesk.rules.context import EPSILON, ChosenProduct, Context, Hit, names, number
@@ -77,31 +78,21 @@ def lot(ctx: Context) -> Iterator[Hit]:
 
 
 def regulatory(ctx: Context) -> Iterator[Hit]:
-    """Unlicensed products, and licensed ones used outside their licence.
-    The anaesthetic is exempt from the off-label check (it is not the
-    treatment for the indication)."""
+    """Unlicensed products, and licensed ones used outside their licence, as
+    :func:`mesodesk.catalogue.licence.use_status` decides (the pack prints the
+    same decision)."""
     indication_id = ctx.consultation.indication
     indication_name = names([indication_id], ctx.catalogue.indications)
     for chosen in ctx.distinct:
         p = chosen.product
-        reg = p.regulatory
         path = f"{chosen.path}.id"
-        if reg.status == "unlicensed":
+        status = licence.use_status(p, indication_id)
+        if status == "unlicensed":
             yield Hit("unlicensed-product", path, {"product": p.name})
-            continue
-        if p.role == "anaesthetic":
-            continue
-        if reg.licensed_for:
-            licence = "licensed only for " + names(reg.licensed_for, ctx.catalogue.indications)
-        else:
-            licence = "not licensed for any indication"
-        off_label = (reg.status == "off-label"
-                     or (reg.status == "licensed" and indication_id not in reg.licensed_for)
-                     or (reg.status == "cosmetic-device" and bool(reg.licensed_for)
-                         and indication_id not in reg.licensed_for))
-        if off_label:
-            yield Hit("off-label", path, {"product": p.name, "indication": indication_name,
-                                          "licence": licence})
+        elif status == "off-label":
+            yield Hit("off-label", path, {
+                "product": p.name, "indication": indication_name,
+                "licence": licence.licence_text(p, ctx.catalogue.indications)})
 
 
 def suitability(ctx: Context) -> Iterator[Hit]:
