@@ -88,7 +88,9 @@ def regulatory(ctx: Context) -> Iterator[Hit]:
         path = f"{chosen.path}.id"
         status = licence.use_status(p, indication_id)
         if status == "unlicensed":
-            yield Hit("unlicensed-product", path, {"product": p.name})
+            yield Hit("unlicensed-product", path, {
+                "product": p.name,
+                "licence": licence.licence_text(p, ctx.catalogue.indications)})
         elif status == "off-label":
             yield Hit("off-label", path, {
                 "product": p.name, "indication": indication_name,
