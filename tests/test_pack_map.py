@@ -66,12 +66,12 @@ def test_the_record_shows_the_map_with_a_legend_of_every_point(dca_map):
     assert at >= record
     text = " ".join(dca_map.pages[at:at + 2])
     # the key: product, lot, count and total
-    assert "Deoxycholic acid 10 mg/mL (Kybella) (lot KYB2210): 20 injections, 4 mL in total" \
+    assert "Deoxycholic acid 10 mg/mL (Belkyra) (lot KYB2210): 20 injections, 4 mL in total" \
         in text
     # the legend: product and lot, then points with chart, area, volume and depth
     legend = text[text.index("Injection points"):]
     assert "Points Chart and area Volume Depth" in legend
-    assert "Deoxycholic acid 10 mg/mL (Kybella), lot KYB2210" in legend
+    assert "Deoxycholic acid 10 mg/mL (Belkyra), lot KYB2210" in legend
     assert re.search(r"1–10 Face, left side: Under the chin \(submental\) 0\.2 mL each 6 mm",
                      legend), legend[:400]
     assert re.search(r"11–20 Face, right side: Under the chin \(submental\) 0\.2 mL each 6 mm",
