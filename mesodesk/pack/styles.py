@@ -73,7 +73,7 @@ def stylesheet() -> StyleSheet1:
     sheet.add(ParagraphStyle("Label", parent=body, fontName=BOLD, spaceAfter=2))
     sheet.add(ParagraphStyle("Alert", parent=body, fontName=BOLD, textColor=ALERT))
     sheet.add(ParagraphStyle("Note", parent=body, textColor=colors.HexColor("#404040")))
-    sheet.add(ParagraphStyle("Reference", parent=body, fontSize=REFERENCE_PT, leading=11.8,
+    sheet.add(ParagraphStyle("Reference", parent=body, fontSize=REFERENCE_PT, leading=11.2,
                              spaceAfter=0))
     # the name of each risk, and the row labels of the key facts, act as headings
     sheet.add(ParagraphStyle("RiskName", parent=body, fontName=BOLD, fontSize=13, leading=17,
