@@ -15,6 +15,11 @@ CELLULITE_THIGHS = {"indication": "cellulite", "areas": ["thighs"],
                     "plan": {"sessions": 1, "rationale": "Informed choice"}}
 NECK = {"areas": ["face", "neck"]}
 FACE_ONLY = {"areas": ["face"]}
+TOXIN_FACE = {"products": [product("botulinum-toxin-microdroplet")]}
+KYBELLA_CHIN = {**DCA_CHIN, "products": [product("deoxycholic-acid-imported", volume_ml=4.0,
+                                                 injections=20)]}
+AQUALYX_ABDOMEN = {**PCDC_ABDOMEN, "products": [product("deoxycholate-device")]}
+FACE_ONLY = {"areas": ["face"]}
 
 # question, plan, yes -> {rule: (severity, overridable)}, unknown -> {...}
 CASES = [
@@ -58,6 +63,16 @@ CASES = [
      {"thyroid-or-neck-swelling-unknown": ("warn", True)}),
     ("abdominal_hernia_or_scars", PCDC_ABDOMEN,
      {"hernia-or-scars-abdomen": ("warn", True)}, {"hernia-or-scars-unknown": ("warn", True)}),
+    ("neuromuscular_disease", TOXIN_FACE,
+     {"neuromuscular-disease-botulinum-toxin": ("block", True)},
+     {"neuromuscular-disease-unknown": ("warn", True)}),
+    ("bmi_30_or_more", KYBELLA_CHIN,
+     {"bmi-30-deoxycholic-acid": ("block", True)}, {"bmi-unknown": ("warn", True)}),
+    ("ulceration_after_fat_injection", AQUALYX_ABDOMEN,
+     {"ulceration-history-deoxycholate": ("block", True)},
+     {"ulceration-history-unknown": ("warn", True)}),
+    ("seizure_history", {"products": [product("lidocaine-adrenaline")]},
+     {"seizures-lidocaine": ("warn", True)}, {}),
     ("leg_circulation_problem", CELLULITE_THIGHS,
      {"leg-circulation": ("warn", True)}, {"leg-circulation-unknown": ("warn", True)}),
 ]
