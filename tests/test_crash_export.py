@@ -217,7 +217,9 @@ SAVER = """
         base["plan"]["notes"] = f"edit {n} " + "x" * (n % 50) * 100
         base["edit"] = n
         draft_id = store.save_draft(draft_id, base, "plan", "Dr Ana Silva")
-        print("SAVED", draft_id, n, flush=True)
+        # one write per line: a kill between print's pieces left a bare "SAVED"
+        sys.stdout.write(f"SAVED {draft_id} {n}\\n")
+        sys.stdout.flush()
         n += 1
 """
 
@@ -237,7 +239,7 @@ def test_sigkill_during_autosave_keeps_the_last_committed_draft(tmp_path):
             child.kill()
         finally:
             child.close()
-        saved = [line.split() for _, line in child.lines if line.startswith("SAVED")]
+        saved = [line.split() for _, line in child.lines if line.startswith("SAVED ")]
         _, draft_id, last = saved[-1]
         last_reported = int(last)
 

@@ -99,6 +99,7 @@ def test_a_whole_consultation_by_keyboard_and_mouse_to_a_signed_saved_pdf(
     qtbot.keyClicks(clinic.clinic_name, "Riverside Aesthetics")
     qtbot.keyClicks(clinic.emergency, "+44 7700 900000")
     qtbot.keyClicks(clinic.practitioner, "Dr Ana Silva")
+    qtbot.keyClicks(clinic.registration, "GMC 7654321")  # her authority to prescribe
     alt(qtbot, window, Qt.Key.Key_N, "patient")  # &Next
 
     patient = window.pages["patient"]
@@ -136,6 +137,9 @@ def test_a_whole_consultation_by_keyboard_and_mouse_to_a_signed_saved_pdf(
     formulation = window.pages["formulation"]
     assert window.step_id == "formulation"
     assert formulation.product.itemText(0).endswith("\u2014 suited")
+    formulation.product.setFocus()
+    qtbot.keyClick(formulation.product, Qt.Key.Key_Home)  # the first suited product
+    assert formulation.product.currentIndex() == 0
     qtbot.mouseClick(formulation.add_product, Qt.MouseButton.LeftButton)
     row = formulation.rows[0]
     assert QApplication.focusWidget() is row.lot
