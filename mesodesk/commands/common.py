@@ -37,6 +37,18 @@ DATABASE_HELP = ("a database URL or SQLite file (default: MESODESK_DATABASE_URL,
                  "data folder)")
 
 
+def output_problem(output: Path, source: Path, what: str) -> str | None:
+    """Why ``output`` cannot take the ``what`` built from ``source``, in one
+    sentence, or None."""
+    if output.is_dir():
+        return f"{output}: is a folder; give a file name for the {what}"
+    if str(output.parent) and not output.parent.is_dir():
+        return f"{output}: the folder {output.parent} does not exist"
+    if output.exists() and output.resolve() == source.resolve():
+        return f"{output}: is the consultation file itself; choose another name for the {what}"
+    return None
+
+
 def fail(message: str, code: int = 2) -> int:
     print(f"mesodesk: {message}", file=sys.stderr)
     return code

@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from mesodesk.commands.common import InvalidInput, fail, load_checked
+from mesodesk.commands.common import InvalidInput, fail, load_checked, output_problem
 from mesodesk.session import ConsultationSession, SessionError
 
 log = logging.getLogger(__name__)
@@ -31,13 +31,9 @@ def run(args: argparse.Namespace) -> int:
     except InvalidInput as exc:
         return fail(str(exc))
     output = Path(args.output)
-    if output.is_dir():
-        return fail(f"{output}: is a folder; give a file name for the pack")
-    if not output.parent.is_dir() and str(output.parent):
-        return fail(f"{output}: the folder {output.parent} does not exist")
-    if output.exists() and output.resolve() == Path(args.file).resolve():
-        return fail(f"{output}: is the consultation file itself; choose another name for "
-                    "the pack")
+    problem = output_problem(output, Path(args.file), "pack")
+    if problem:
+        return fail(problem)
     session = ConsultationSession.from_consultation(catalogue, consultation)
     open_findings = session.check().unresolved
     if open_findings:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mesodesk.commands.common import InvalidInput, fail, load_checked
+from mesodesk.commands.common import InvalidInput, fail, load_checked, output_problem
 from mesodesk.rules import evaluate, unresolved
 
 
@@ -21,16 +21,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where to write the FHIR Bundle (JSON)")
 
 
-def output_problem(output: Path, source: Path) -> str | None:
-    """Why ``output`` cannot be written, in one sentence, or None."""
-    if output.is_dir():
-        return f"{output}: is a folder; give a file name for the Bundle"
-    if str(output.parent) and not output.parent.is_dir():
-        return f"{output}: the folder {output.parent} does not exist"
-    if output.exists() and output.resolve() == source.resolve():
-        return f"{output}: is the consultation file itself; choose another name"
-    return None
-
 
 def run(args: argparse.Namespace) -> int:
     try:
@@ -38,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     except InvalidInput as exc:
         return fail(str(exc))
     output = Path(args.output)
-    problem = output_problem(output, Path(args.file))
+    problem = output_problem(output, Path(args.file), "Bundle")
     if problem:
         return fail(problem)
     open_findings = unresolved(evaluate(consultation, catalogue), consultation.consent)
