@@ -138,3 +138,23 @@ def test_importing_the_same_file_twice_stores_it_once(tmp_path, capsys):
 def test_usage_errors_are_one_line(argv, capsys):
     code, _out, err = run(capsys, *argv)
     assert code == 2 and err.count("\n") == 1
+
+
+def test_overrides_are_audited_with_the_signing(tmp_path, capsys):
+    """A signed file whose block was overridden in writing: the 'signed' event and one
+    'overridden' event per override, stored together."""
+    data = json.loads((DATA / "pack_dca_submental.json").read_text(encoding="utf-8"))
+    data["consent"]["signatures"] = [{"role": "patient", "name": data["patient"]["name"],
+                                      "signed_at": "2026-11-25T10:30:00+00:00"}]
+    path = write(tmp_path, "dca.json", data)
+    db = tmp_path / "records.sqlite3"
+    code, out, err = run(capsys, "import", str(path), "--database", str(db))
+    assert (code, err) == (0, "")
+    [cid] = stored_ids(out)
+    with open_store(db) as store:
+        events = store.audit_events(cid)
+        kinds = [e.kind for e in events]
+        assert kinds[0] == "signed"
+        assert [json.loads(e.detail)["rule"] for e in events if e.kind == "overridden"] == [
+            o["rule"] for o in data["consent"]["overrides"]]
+        assert store.verify_audit().ok

@@ -72,10 +72,9 @@ def store_signed(store, consultation, catalogue, paper: str) -> str:
     fp = fingerprint(consultation)
     practitioner = consultation.practitioner.name
     pdf = build_pack(consultation, catalogue, paper=paper)
-    consultation_id = store.sign(None, consultation, pdf, fp, practitioner)
-    for override in consultation.consent.overrides:
-        store.record_event("overridden", practitioner, consultation_id, {"rule": override.rule})
-    return consultation_id
+    overrides = [("overridden", {"rule": o.rule}) for o in consultation.consent.overrides]
+    # the signed record and its override events in one transaction: all or none
+    return store.sign(None, consultation, pdf, fp, practitioner, events=overrides)
 
 
 def import_file(store, path: str, paper: str) -> Outcome:
