@@ -15,8 +15,18 @@ with its own empty records and settings folders:
   on the worker thread and then shown with QtPdf. Gaps during the step change
   (GUI thread), while only the worker builds, and while the finished pack is
   put on screen (GUI thread) are reported apart and together;
-* autosave: the window's Autosaver, saving to SQLite on its worker thread,
-  receives an edit every 50 ms (steady typing) for ``--seconds`` seconds.
+* autosave: the window's Autosaver, saving on its worker thread, receives an
+  edit every 50 ms (steady typing) for ``--seconds`` seconds;
+* search: the records view is searched as the practitioner types a name, one
+  key every 100 ms, for ``--seconds`` seconds.
+
+The records are a local SQLite file, or, with ``--postgres URL`` (default: the
+``MESODESK_TEST_POSTGRES_URL`` that ``scripts/with-postgres.sh`` exports), a
+PostgreSQL server reached through a proxy that holds every message the client
+sends for ``--delay-ms`` (200 ms): a server that answers each statement 200 ms
+late. Run it so::
+
+    scripts/with-postgres.sh .venv/bin/python benchmarks/bench_stall.py
 
 Prints max, p99 and median gap per phase. Figures only; nothing is asserted.
 ``--gc-freeze`` shows the effect of ``gc.freeze()`` after the first pack: the
@@ -86,6 +96,11 @@ def main() -> int:
     parser.add_argument("--gc-freeze", action="store_true",
                         help="call gc.freeze() after the first pack (a candidate remedy: "
                              "full garbage collections then skip the start-up heap)")
+    parser.add_argument("--postgres", default=os.environ.get("MESODESK_TEST_POSTGRES_URL"),
+                        help="a PostgreSQL URL for the records (default: "
+                             "MESODESK_TEST_POSTGRES_URL; none: a local SQLite file)")
+    parser.add_argument("--delay-ms", type=float, default=200.0,
+                        help="delay added to every statement sent to PostgreSQL")
     args = parser.parse_args()
 
     home = tempfile.mkdtemp(prefix="mesodesk-bench-stall-")
@@ -93,6 +108,14 @@ def main() -> int:
     os.environ["MESODESK_DATA_DIR"] = os.path.join(home, "data")
     os.environ["MESODESK_CONFIG_DIR"] = os.path.join(home, "config")
     os.environ.pop("MESODESK_DATABASE_URL", None)
+    proxy = None
+    if args.postgres:
+        from _slowproxy import SlowProxy, target_of
+
+        proxy = SlowProxy(*target_of(args.postgres), delay=args.delay_ms / 1000).__enter__()
+        os.environ["MESODESK_DATABASE_URL"] = proxy.rewrite(args.postgres)
+    records = (f"PostgreSQL, every statement {args.delay_ms:g} ms late" if proxy
+               else "local SQLite")
 
     from PySide6.QtCore import QTimer
 
@@ -215,14 +238,44 @@ def main() -> int:
     end = time.monotonic() + args.seconds
     driver.wait_until(lambda: time.monotonic() > end)
     keys.stop()
-    driver.wait_until(lambda: not saver.has_unsaved, timeout=10)
+    driver.wait_until(lambda: not saver.has_unsaved, timeout=60)
+
+    # --- records search -----------------------------------------------------------------
+    gaps.phase = "between"
+    window.show_start()
+    window.records.open()
+    driver.wait_until(lambda: window.records_view is not None, timeout=60)
+    view = window.records_view
+    answers: list[int] = []
+    view.searchFinished.connect(lambda: answers.append(1))
+    view.search.setFocus()
+    name = "Okafor Haruto Silva "
+
+    pressed: list[str] = []
+
+    def key() -> None:
+        from PySide6.QtTest import QTest
+
+        pressed.append(name[len(pressed) % len(name)])
+        QTest.keyClicks(view.search, pressed[-1])
+
+    keys = QTimer()
+    keys.setInterval(100)
+    keys.timeout.connect(key)
+    gaps.phase = "search"
+    keys.start()
+    end = time.monotonic() + args.seconds
+    driver.wait_until(lambda: time.monotonic() > end)
+    keys.stop()
     gaps.phase = "done"
+    driver.wait_until(lambda: bool(answers), timeout=60)
     gaps.stop()
     saver.close()
 
     print(f"event-loop gaps, {TICK_MS} ms timer, offscreen, {os.cpu_count()} CPUs "
           f"(goal: max gap <= {GOAL_MS:g} ms)"
-          + (", gc.freeze() after the first pack" if args.gc_freeze else ""))
+          + (", gc.freeze() after the first pack" if args.gc_freeze else "")
+          + f"; records: {records}")
     print(describe("idle (timer jitter)", gaps.of("idle")))
     print(describe("opening a consultation file (GUI)", gaps.of("open")))
     print(f"    open_file() itself took {open_ms:.0f} ms on the GUI thread")
@@ -234,6 +287,9 @@ def main() -> int:
     print(describe("  while only the worker builds", pack_build))
     print(describe("  while QtPdf shows the pack (GUI)", pack_show))
     print(describe(f"autosave: {len(typed)} edits, {len(saves)} saves", gaps.of("autosave")))
+    print(describe(f"records search: {len(pressed)} keys typed, {len(answers)} answers shown", gaps.of("search")))
+    if proxy:
+        print(f"    {proxy.messages} messages to PostgreSQL were each held {args.delay_ms:g} ms")
     print(f"pack step to pack on screen: median {median(build_times):.0f} ms "
           f"(max {max(build_times):.0f} ms); on the GUI thread, changing step took median "
           f"{median([(e - s) * 1000 for s, e in stepping]):.0f} ms and showing the pack "
@@ -248,8 +304,12 @@ def main() -> int:
                       "max_pack_ms": round(max(pack_all), 1),
                       "p99_pack_ms": round(percentile(pack_all, 99), 1),
                       "max_autosave_ms": round(max(gaps.of("autosave")), 1),
-                      "p99_autosave_ms": round(percentile(gaps.of("autosave"), 99), 1)}))
+                      "p99_autosave_ms": round(percentile(gaps.of("autosave"), 99), 1),
+                      "max_search_ms": round(max(gaps.of("search")), 1),
+                      "records": records}))
     window.close()
+    if proxy:
+        proxy.__exit__(None, None, None)
     return 0
 
 
