@@ -50,7 +50,7 @@ def test_export_refuses_an_unacknowledged_warning_and_writes_nothing(resolved_da
     out = tmp_path / "pack.pdf"
     assert main(["export", str(src), "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "off-label (warning: needs acknowledgement)" in err
+    assert "WARN  off-label (needs acknowledgement)" in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json"]
 
@@ -63,7 +63,7 @@ def test_export_refuses_an_absolute_block_even_with_an_override(resolved_data, t
     out = tmp_path / "pack.pdf"
     assert main(["export", str(src), "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "under-18 (absolute block: cannot be overridden)" in err
+    assert "BLOCK under-18 (absolute: cannot be overridden)" in err
     assert not out.exists()
 
 
@@ -72,7 +72,7 @@ def test_export_refuses_an_overridable_block_without_override(tmp_path, capsys):
     data["consent"]["overrides"] = []
     out = tmp_path / "pack.pdf"
     assert main(["export", str(write(tmp_path, data)), "-o", str(out)]) == 1
-    assert "needs an override with a written reason" in capsys.readouterr().err
+    assert "(needs a written override reason)" in capsys.readouterr().err
     assert not out.exists()
 
 

@@ -11,12 +11,11 @@ import argparse
 import json
 import sys
 
-from mesodesk.commands.common import InvalidInput, fail, load_checked
+from mesodesk.commands.common import InvalidInput, fail, finding_line, load_checked
 from mesodesk.session import ConsultationSession
 
 EXIT_OK, EXIT_BLOCKED = 0, 1
 
-_LABELS = {"block": "BLOCK", "warn": "WARN", "info": "INFO"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if not findings:
         print("No findings: nothing blocks this plan.")
     for f in findings:
-        print(f"{_LABELS[f.severity]:5} {f.rule} ({check.resolution(f)}) at {f.path or 'plan'}")
+        print(finding_line(f, check))
         print(f"      {f.message} [{', '.join(f.source)}]")
     if blocked:
         print(f"Blocked: {len(stopping)} block(s) must be resolved before treating.")

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mesodesk.catalogue import CatalogueError, check_references, default_catalogue
 from mesodesk.catalogue.model import Catalogue
 from mesodesk.domain import Consultation, ConsultationError, load
+
+if TYPE_CHECKING:
+    from mesodesk.rules import Finding
+    from mesodesk.session import Check
 
 
 class InvalidInput(Exception):
@@ -30,6 +35,16 @@ def load_checked(path: str) -> tuple[Consultation, Catalogue]:
     if problems:
         raise InvalidInput(ConsultationError(problems, path).sentence())
     return consultation, catalogue
+
+
+SEVERITY_CODES = {"block": "BLOCK", "warn": "WARN", "info": "INFO"}   # one column, any language
+
+
+def finding_line(finding: Finding, check: Check) -> str:
+    """One finding as the command line prints it: code, rule, how it stands
+    (the vocabulary's wording, as in the window and the pack), where."""
+    return (f"{SEVERITY_CODES[finding.severity]:5} {finding.rule} ({check.resolution(finding)}) "
+            f"at {finding.path or 'plan'}")
 
 
 DATABASE_HELP = ("a database URL or SQLite file (default: MESODESK_DATABASE_URL, else the "

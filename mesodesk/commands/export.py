@@ -11,7 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
-from mesodesk.commands.common import InvalidInput, fail, load_checked, output_problem
+from mesodesk.commands.common import (InvalidInput, fail, finding_line, load_checked,
+                                      output_problem)
 from mesodesk.session import ConsultationSession, SessionError
 
 log = logging.getLogger(__name__)
@@ -35,18 +36,13 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         return fail(problem)
     session = ConsultationSession.from_consultation(catalogue, consultation)
-    open_findings = session.check().unresolved
+    check = session.check()
+    open_findings = check.unresolved
     if open_findings:
         print(f"mesodesk: not exported: {len(open_findings)} safety finding"
               f"{'s are' if len(open_findings) > 1 else ' is'} unresolved.", file=sys.stderr)
         for f in open_findings:
-            if f.absolute:
-                how = "absolute block: cannot be overridden"
-            elif f.severity == "block":
-                how = "block: needs an override with a written reason"
-            else:
-                how = "warning: needs acknowledgement"
-            print(f"  {f.rule} ({how}): {f.message}", file=sys.stderr)
+            print(f"  {finding_line(f, check)}: {f.message}", file=sys.stderr)
         return 1
     from mesodesk.pack import PackError
 
