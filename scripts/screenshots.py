@@ -35,6 +35,16 @@ def wait_until(app, condition, timeout: float = 30.0) -> None:
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
 
+def has_text(widget) -> bool:
+    """Whether the widget shows dark pixels (QPdfView draws its pages on a
+    render thread, so a page can be on screen before its text is)."""
+    image = widget.grab().toImage()
+    w, h = image.width(), image.height()
+    dark = sum(1 for x in range(0, w, 4) for y in range(0, h, 4)
+               if image.pixelColor(x, y).lightness() < 100)
+    return dark > 20
+
+
 def dark_palette():
     from PySide6.QtGui import QColor, QPalette
 
@@ -96,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     data["screening"]["answers"]["anticoagulants"] = "yes"
     data["screening"]["medications"] = "Apixaban 5 mg twice a day; levothyroxine 50 mcg"
     data["products"][0]["injections"] = 60
+    data["format"] = "mesodesk-consultation/2"
+    data["patient"]["age_check"] = {"method": "passport", "checked_by": "Dr Ana Silva",
+                                    "checked_at": data["date"] + "T09:55:00+00:00"}
     data["plan"]["notes"] = "Review at the second session; photographs before each session."
 
     # an unfinished consultation from earlier, so the start screen offers to resume it
@@ -126,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     window.fileOpened.connect(opened.append)
     window.open_file(str(path))     # read off the GUI thread
     wait_until(app, lambda: bool(opened), timeout=60)
+    if not opened[0]:
+        raise SystemExit("the example consultation did not open")
     for step in ("clinic", "patient", "screening", "indication", "delivery", "formulation",
                  "plan"):
         window.go(step)
@@ -145,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     window.go("pack")
     pack = window.pages["pack"]
     wait_until(app, pack.print_button.isEnabled, timeout=60)
+    wait_until(app, lambda: has_text(pack.preview.view.viewport()), timeout=30)  # rendered
     shot("pack")
     bar = pack.preview.view.verticalScrollBar()
     wait_until(app, lambda: bar.maximum() > 0)
