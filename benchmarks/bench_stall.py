@@ -42,6 +42,7 @@ import json
 import os
 import tempfile
 import time
+from typing import Callable
 
 from _common import DATA, Driver, median, percentile
 
@@ -89,6 +90,19 @@ def describe(name: str, gaps: list[float]) -> str:
             f" of {len(gaps):5d} ticks  [{verdict}]")
 
 
+def every(driver: Driver, interval_ms: int, action: Callable[[], None], seconds: float) -> None:
+    """Run ``action`` every ``interval_ms`` on the event loop for ``seconds``."""
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer()
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(action)
+    timer.start()
+    end = time.monotonic() + seconds
+    driver.wait_until(lambda: time.monotonic() > end)
+    timer.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--builds", type=int, default=10)
@@ -116,8 +130,6 @@ def main() -> int:
         os.environ["MESODESK_DATABASE_URL"] = proxy.rewrite(args.postgres)
     records = (f"PostgreSQL, every statement {args.delay_ms:g} ms late" if proxy
                else "local SQLite")
-
-    from PySide6.QtCore import QTimer
 
     from mesodesk.ui.app import application
     from mesodesk.ui.window import MainWindow
@@ -230,14 +242,8 @@ def main() -> int:
         data["plan"]["notes"] = "Typed note " + "".join(typed)
         saver.schedule(copy.deepcopy(data), "plan")
 
-    keys = QTimer()
-    keys.setInterval(50)
-    keys.timeout.connect(type_one)
     gaps.phase = "autosave"
-    keys.start()
-    end = time.monotonic() + args.seconds
-    driver.wait_until(lambda: time.monotonic() > end)
-    keys.stop()
+    every(driver, 50, type_one, args.seconds)
     driver.wait_until(lambda: not saver.has_unsaved, timeout=60)
 
     # --- records search -----------------------------------------------------------------
@@ -259,14 +265,8 @@ def main() -> int:
         pressed.append(name[len(pressed) % len(name)])
         QTest.keyClicks(view.search, pressed[-1])
 
-    keys = QTimer()
-    keys.setInterval(100)
-    keys.timeout.connect(key)
     gaps.phase = "search"
-    keys.start()
-    end = time.monotonic() + args.seconds
-    driver.wait_until(lambda: time.monotonic() > end)
-    keys.stop()
+    every(driver, 100, key, args.seconds)
     gaps.phase = "done"
     driver.wait_until(lambda: bool(answers), timeout=60)
     gaps.stop()

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from mesodesk.catalogue import CatalogueError, load_catalogue
-from mesodesk.catalogue.loader import default_dir
+from tests.catalogue_support import edit, folder  # noqa: F401  (folder is a fixture)
 from mesodesk.catalogue.model import AppliesTo, Catalogue, Statement
 
 MIN_IDS = {
@@ -86,19 +85,6 @@ DCA_CHIN = dict(products={"deoxycholic-acid"}, technique="subcutaneous", device=
                 indication="submental-fat", areas={"submental"})
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    """A writable copy of the shipped catalogue."""
-    target = tmp_path / "catalogue"
-    shutil.copytree(default_dir(), target)
-    return target
-
-
-def edit(folder: Path, filename: str, old: str, new: str) -> None:
-    path = folder / filename
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"test fixture out of date: {old!r} not in {filename}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def problems_of(folder: Path) -> str:

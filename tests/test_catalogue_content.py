@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import textstat
 
 from mesodesk.catalogue import CatalogueError, load_catalogue
-from mesodesk.catalogue.loader import default_dir
+from tests.catalogue_support import edit, folder  # noqa: F401  (folder is a fixture)
 from mesodesk.catalogue.model import Catalogue, Statement
 
 KINDS = {"label", "regulator", "law", "guideline", "trial", "review", "case-report", "practice"}
@@ -28,18 +27,6 @@ NOT_PRESCRIPTION_ONLY = ("lidocaine-cream", "hyaluronic-acid-non-crosslinked",
                          "hyaluronic-acid-hybrid", "platelet-rich-plasma", "polynucleotides")
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    target = tmp_path / "catalogue"
-    shutil.copytree(default_dir(), target)
-    return target
-
-
-def edit(folder: Path, filename: str, old: str, new: str) -> None:
-    path = folder / filename
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"test fixture out of date: {old!r} not in {filename}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def problems_of(folder: Path) -> list[str]:

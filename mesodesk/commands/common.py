@@ -12,7 +12,7 @@ from mesodesk.domain import Consultation, ConsultationError, load
 
 if TYPE_CHECKING:
     from mesodesk.rules import Finding
-    from mesodesk.session import Check
+    from mesodesk.session import Check, ConsultationSession
 
 
 class InvalidInput(Exception):
@@ -45,6 +45,34 @@ def finding_line(finding: Finding, check: Check) -> str:
     (the vocabulary's wording, as in the window and the pack), where."""
     return (f"{SEVERITY_CODES[finding.severity]:5} {finding.rule} ({check.resolution(finding)}) "
             f"at {finding.path or 'plan'}")
+
+
+def checked_for_output(file: str, output: str, what: str) -> tuple[ConsultationSession, Path] | int:
+    """The common start of ``export`` and ``fhir``: the consultation loaded and
+    checked, the output path refused when it cannot be written, and nothing
+    written while a safety finding is unresolved (each is listed). Returns the
+    session and the output path, or the exit code to end with."""
+    from mesodesk.session import ConsultationSession
+
+    try:
+        consultation, catalogue = load_checked(file)
+    except InvalidInput as exc:
+        return fail(str(exc))
+    target = Path(output)
+    problem = output_problem(target, Path(file), what)
+    if problem:
+        return fail(problem)
+    session = ConsultationSession.from_consultation(catalogue, consultation)
+    check = session.check()
+    open_findings = check.unresolved
+    if open_findings:
+        print(f"mesodesk: not exported: {len(open_findings)} safety finding"
+              f"{'s are' if len(open_findings) > 1 else ' is'} unresolved "
+              "('mesodesk check' says how each is resolved):", file=sys.stderr)
+        for f in open_findings:
+            print(f"  {finding_line(f, check)}: {f.message}", file=sys.stderr)
+        return 1
+    return session, target
 
 
 DATABASE_HELP = ("a database URL or SQLite file (default: MESODESK_DATABASE_URL, else the "

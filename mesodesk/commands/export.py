@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
-from pathlib import Path
 
-from mesodesk.commands.common import (InvalidInput, fail, finding_line, load_checked,
-                                      output_problem)
-from mesodesk.session import ConsultationSession, SessionError
+from mesodesk.commands.common import checked_for_output, fail
+from mesodesk.session import SessionError
 
 log = logging.getLogger(__name__)
 
@@ -27,23 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        consultation, catalogue = load_checked(args.file)
-    except InvalidInput as exc:
-        return fail(str(exc))
-    output = Path(args.output)
-    problem = output_problem(output, Path(args.file), "pack")
-    if problem:
-        return fail(problem)
-    session = ConsultationSession.from_consultation(catalogue, consultation)
-    check = session.check()
-    open_findings = check.unresolved
-    if open_findings:
-        print(f"mesodesk: not exported: {len(open_findings)} safety finding"
-              f"{'s are' if len(open_findings) > 1 else ' is'} unresolved.", file=sys.stderr)
-        for f in open_findings:
-            print(f"  {finding_line(f, check)}: {f.message}", file=sys.stderr)
-        return 1
+    prepared = checked_for_output(args.file, args.output, "pack")
+    if isinstance(prepared, int):
+        return prepared
+    session, output = prepared
     from mesodesk.pack import PackError
 
     try:

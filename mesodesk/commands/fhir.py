@@ -8,11 +8,8 @@ be written.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-from mesodesk.commands.common import InvalidInput, fail, load_checked, output_problem
-from mesodesk.rules import evaluate, unresolved
+from mesodesk.commands.common import checked_for_output, fail
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,21 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        consultation, catalogue = load_checked(args.file)
-    except InvalidInput as exc:
-        return fail(str(exc))
-    output = Path(args.output)
-    problem = output_problem(output, Path(args.file), "Bundle")
-    if problem:
-        return fail(problem)
-    open_findings = unresolved(evaluate(consultation, catalogue), consultation.consent)
-    if open_findings:
-        rules = ", ".join(f.rule for f in open_findings)
-        print(f"mesodesk: not exported: {len(open_findings)} safety finding"
-              f"{'s are' if len(open_findings) > 1 else ' is'} unresolved ({rules}); "
-              "'mesodesk check' says how to resolve them.", file=sys.stderr)
-        return 1
+    prepared = checked_for_output(args.file, args.output, "Bundle")
+    if isinstance(prepared, int):
+        return prepared
+    session, output = prepared
+    consultation, catalogue = session.consultation(), session.catalogue
+    assert consultation is not None   # loaded and checked above
     from mesodesk.fhir.bundle import write_bundle
 
     try:
