@@ -65,7 +65,9 @@ def test_a_patients_history_shows_drafts_and_signed_versions(qtbot, view, record
     assert view.selected_patient_id() is not None       # the only match is selected
     states = [view.history.item(r, 1).text() for r in range(view.history.rowCount())]
     assert states == ["Draft (plan)", "Signed"]
-    assert view.history.item(1, 3).text() != ""          # fingerprint shown for signed
+    assert view.history.item(1, 3).text() != ""          # the treatment, for each row
+    assert view.history.item(0, 3).text() != ""
+    assert "fingerprint" in view.history.item(1, 0).toolTip()   # signed: its fingerprint
 
 
 def test_buttons_follow_the_selected_row_and_emit_its_id(qtbot, view, records):

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from mesodesk.rules import Finding, unresolved
 from mesodesk.session import draft
+from mesodesk.session.nextsession import NextSession, for_patient, next_session
 from mesodesk.session.snapshot import Snapshot
 from mesodesk.session.steps import DEFAULT_TABLE, FlowState, StepTable
 
@@ -121,6 +122,12 @@ class ConsultationSession:
         self.evaluations = 0           # snapshots computed (one rule evaluation each)
         self._packs: dict[str, bytes] = {}
         self.final_pdf = b""
+        self.patient_id: str | None = None   # the registered patient it is for, when known
+        #: screening answers of an earlier session, each to be confirmed (or answered
+        #: anew) before the screening counts: question id -> the earlier answer
+        self.prior_answers: dict[str, str] = {}
+        self.follows: NextSession | None = None   # the signed session this one follows
+        self.notice = ""                          # what the face shows above the steps
 
     # --- making one ---------------------------------------------------------------------
 
@@ -149,6 +156,62 @@ class ConsultationSession:
         from mesodesk.domain import to_data
 
         return cls(catalogue, to_data(consultation), **kwargs)
+
+    @classmethod
+    def next_session(cls, catalogue: Catalogue, earlier: Any, today: dt.date,
+                     clinic: dict | None = None, practitioner: dict | None = None, *,
+                     earlier_id: str | None = None, patient_id: str | None = None,
+                     **kwargs: Any) -> "ConsultationSession":
+        """The next session of a signed plan (``earlier``: its canonical JSON):
+        see :mod:`mesodesk.session.nextsession`."""
+        prepared = next_session(earlier, today, clinic, practitioner, earlier_id=earlier_id,
+                                patient_id=patient_id)
+        session = cls(catalogue, prepared.data, **kwargs)
+        session.adopt(prepared)
+        return session
+
+    @classmethod
+    def for_patient(cls, catalogue: Catalogue, patient: Any, today: dt.date,
+                    clinic: dict | None = None, practitioner: dict | None = None,
+                    **kwargs: Any) -> "ConsultationSession":
+        """A new consultation for a registered patient, their details prefilled."""
+        session = cls(catalogue, for_patient(patient, today, clinic, practitioner), **kwargs)
+        session.patient_id = getattr(patient, "id", None)
+        return session
+
+    def adopt(self, prepared: NextSession) -> None:
+        """Take what a later session carries besides its data: the patient, the
+        earlier screening answers to confirm, the session it follows."""
+        self.follows = prepared
+        self.patient_id = prepared.patient_id
+        known = self.catalogue.screening
+        self.prior_answers = {q: a for q, a in sorted(
+            prepared.prior_answers.items(),
+            key=lambda qa: (known[qa[0]].order if qa[0] in known else 1 << 30, qa[0]))}
+        self.settle_answers()
+
+    # --- confirming an earlier session's screening --------------------------------------
+
+    def confirm_answer(self, question: str) -> bool:
+        """The patient says this answer has not changed: it becomes this session's
+        answer. False if there was no earlier answer waiting for it."""
+        answer = self.prior_answers.pop(question, None)
+        if answer is None:
+            return False
+        screening = self.data.setdefault("screening", {})
+        answers = screening.get("answers")
+        if not isinstance(answers, dict):
+            answers = screening["answers"] = {}
+        answers[question] = answer
+        return True
+
+    def settle_answers(self) -> list[str]:
+        """Drop the earlier answers of questions answered anew in this session (the
+        answer given now stands); returns the questions still to confirm."""
+        answers = (self.data.get("screening") or {}).get("answers") or {}
+        for question in [q for q in self.prior_answers if q in answers]:
+            del self.prior_answers[question]
+        return list(self.prior_answers)
 
     # --- what is known ------------------------------------------------------------------
 
@@ -302,7 +365,7 @@ class ConsultationSession:
         by default in this process)."""
         from mesodesk.domain import fingerprint
 
-        catalogue, known_draft = self.catalogue, self.draft_id
+        catalogue, known_draft, patient_id = self.catalogue, self.draft_id, self.patient_id
         who = self.practitioner_name() if practitioner is None else practitioner
         fp = fingerprint(consultation)
         overrides = tuple(o.rule for o in consultation.consent.overrides)
@@ -313,8 +376,9 @@ class ConsultationSession:
             cid = None
             if store is not None:
                 # the signed record and its override events in one transaction
+                extra = {} if patient_id is None else {"patient_id": patient_id}
                 cid = store.sign(draft_id() if draft_id is not None else known_draft,
-                                 consultation, out, fp, who,
+                                 consultation, out, fp, who, **extra,
                                  events=[("overridden", {"rule": rule}) for rule in overrides])
             return Finalised(out, fp, cid, wet_ink, overrides)
 

@@ -103,6 +103,10 @@ class ConsultationSummary:
     fingerprint: str = ""
     supersedes: str | None = None
     superseded_by: str | None = None
+    indication: str = ""                  # catalogue id, when written
+    products: tuple[str, ...] = ()        # catalogue ids, in order
+    technique: str = ""
+    withdrawn: bool = False               # a signed version recording withdrawal of consent
 
 
 @dataclass(frozen=True)

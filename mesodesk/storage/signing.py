@@ -15,6 +15,7 @@ the new version only.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, exists, func, insert, select, update
@@ -106,11 +107,13 @@ class SigningRepository:
         c = consultations.c
         rows = self.conn.execute(
             select(c.id, c.state, c.consultation_date, c.updated_at, c.step, c.fingerprint,
-                   c.supersedes, _SUPERSEDED_BY)
+                   c.supersedes, _SUPERSEDED_BY, c.data, c.canonical_json)
             .where(c.patient_id == patient_id)
             .order_by(c.updated_at.desc(), c.id)).all()
         return [ConsultationSummary(r.id, r.state, r.consultation_date, r.updated_at, r.step,
-                                    r.fingerprint or "", r.supersedes, r.superseded_by)
+                                    r.fingerprint or "", r.supersedes, r.superseded_by,
+                                    **_outline(r.canonical_json if r.state == "signed"
+                                               else r.data))
                 for r in rows]
 
     def recall(self, lot: str) -> list[RecallEntry]:
@@ -123,6 +126,27 @@ class SigningRepository:
         return [RecallEntry(r.lot, r.product_id, r.id, r.consultation_date, r.signed_at,
                             r.practitioner, r.patient_id, r.name, r.date_of_birth, r.phone,
                             r.email) for r in rows]
+
+
+def _outline(raw: Any) -> dict[str, Any]:
+    """What a history row shows of a consultation's JSON (read leniently: a
+    draft may hold anything)."""
+    try:
+        data = json.loads(bytes(raw).decode("utf-8") if isinstance(raw, (bytes, bytearray,
+                                                                        memoryview))
+                          else raw or "{}")
+    except (ValueError, TypeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    products = data.get("products") if isinstance(data.get("products"), list) else []
+    delivery = data.get("delivery") if isinstance(data.get("delivery"), dict) else {}
+    consent = data.get("consent") if isinstance(data.get("consent"), dict) else {}
+    return {"indication": str(data.get("indication") or ""),
+            "products": tuple(str(p["id"]) for p in products
+                              if isinstance(p, dict) and isinstance(p.get("id"), str)),
+            "technique": str(delivery.get("technique") or ""),
+            "withdrawn": bool(consent.get("withdrawn"))}
 
 
 # Built once: building a statement with an alias costs milliseconds per call.

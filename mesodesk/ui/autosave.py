@@ -61,6 +61,7 @@ class Autosaver(QObject):
         self._store: Store | None = None
         self._lock = threading.Lock()          # one save at a time; guards the fields below
         self._draft_id: str | None = None
+        self.patient_id: str | None = None     # the registered patient the draft is for
         self._saved_generation = 0
         self._generation = 0
         self._pending: tuple[int, dict[str, Any], str] | None = None
@@ -134,8 +135,9 @@ class Autosaver(QObject):
                     return None    # a newer snapshot is already saved
                 if self._store is None:
                     self._store = self._factory()
+                extra = {} if self.patient_id is None else {"patient_id": self.patient_id}
                 self._draft_id = self._store.save_draft(self._draft_id, data, step,
-                                                        self._practitioner)
+                                                        self._practitioner, **extra)
                 self._saved_generation = generation
                 return self._draft_id
         except StoreError as exc:

@@ -1,9 +1,14 @@
 """The records view: find a patient as you type, see their consultations
-(drafts and signed versions), reopen a signed pack read-only, resume a draft,
-or start a new version of a signed consultation.
+(drafts and signed versions, with indication and treatment), reopen a signed
+pack read-only, resume or discard a draft, start a new version of a signed
+consultation at the step to change, start the next session of a signed plan,
+or a new consultation for the selected patient.
 
 The view only reads the store; what the buttons mean is up to the window,
-through the signals ``openDraft(id)``, ``openSigned(id)`` and ``newVersion(id)``.
+through the signals ``openDraft(id)``, ``openSigned(id)``, ``newVersion(id)``
+(at :meth:`RecordsView.change_step`), ``nextSession(id)``,
+``newForPatient(patient id)`` and ``discardDraft(id)`` (after the practitioner
+confirmed it).
 """
 
 from __future__ import annotations
@@ -12,9 +17,9 @@ import logging
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from mesodesk.storage import ConsultationSummary, PatientSummary, Store, StoreError
 from mesodesk.ui.work import Work
@@ -23,6 +28,7 @@ log = logging.getLogger(__name__)
 
 SEARCH_DELAY_MS = 150
 _ID = Qt.ItemDataRole.UserRole
+_ROW = Qt.ItemDataRole.UserRole + 1
 
 
 def _labelled(label: str, widget: QWidget, parent: QWidget) -> QLabel:
@@ -37,6 +43,38 @@ def _button(label: str, parent: QWidget) -> QPushButton:
     button = QPushButton(label, parent)
     button.setAccessibleName(label.replace("&", ""))
     return button
+
+
+# The steps a new version may open at (the ones that edit the consultation).
+CHANGE_STEPS = (("review", "Review (see everything)"), ("patient", "Patient"),
+                ("screening", "Screening"), ("indication", "Indication and areas"),
+                ("delivery", "Delivery"), ("formulation", "Formulation"), ("plan", "Plan"),
+                ("clinic", "Clinic and practitioner"))
+
+
+def _history(store: Store, patient_id: str) -> list[tuple[ConsultationSummary, str, str]]:
+    """Runs on a worker thread: the patient's consultations, each with its
+    indication and treatment in words (catalogue names; ids if it cannot load)."""
+    rows = store.consultations_for(patient_id)
+    try:
+        from mesodesk.catalogue import default_catalogue
+
+        catalogue: object | None = default_catalogue()
+    except Exception as exc:   # the history still shows
+        log.warning("catalogue unavailable for the history: %s", type(exc).__name__)
+        catalogue = None
+
+    def name(table: str, key: str) -> str:
+        entry = getattr(catalogue, table, {}).get(key) if catalogue is not None else None
+        return str(getattr(entry, "name", key)) if key else ""
+
+    out = []
+    for c in rows:
+        products = ", ".join(dict.fromkeys(name("products", p) for p in c.products))
+        technique = name("techniques", c.technique)
+        treatment = "; ".join(t for t in (technique, products) if t)
+        out.append((c, name("indications", c.indication) or "not chosen yet", treatment))
+    return out
 
 
 def _search(store: Store, text: str) -> list[PatientSummary]:
@@ -55,12 +93,16 @@ class RecordsView(QWidget):
 
     openDraft = Signal(str)     # draft id
     openSigned = Signal(str)    # consultation id
-    newVersion = Signal(str)    # id of the signed consultation to change
+    newVersion = Signal(str)    # id of the signed consultation to change (at change_step())
+    nextSession = Signal(str)   # id of the signed consultation whose plan continues
+    newForPatient = Signal(str)  # patient id: a new consultation for them
+    discardDraft = Signal(str)  # draft id, once the practitioner confirmed
     searchFinished = Signal()   # the patient list, and the history of the patient
                                 # selected, show the current search text
     historyFinished = Signal()  # the history shows the selected patient's consultations
 
-    HISTORY_COLUMNS = ("Date", "State", "Last change", "Fingerprint", "Version")
+    HISTORY_COLUMNS = ("Date", "State", "Indication", "Treatment", "Version")
+    TREATMENT_COLUMN = 3
 
     def __init__(self, store: Store, parent: QWidget | None = None,
                  work: Work | None = None) -> None:
@@ -86,28 +128,49 @@ class RecordsView(QWidget):
         self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.history.verticalHeader().setVisible(False)
-        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.
-                                                             ResizeToContents)
-        self.history.horizontalHeader().setStretchLastSection(True)
+        header = self.history.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.TREATMENT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.history.setWordWrap(False)
         history_label = _labelled("&Consultations", self.history, self)
 
         self.resume_button = _button("&Resume draft", self)
         self.open_button = _button("&Open signed pack", self)
         self.version_button = _button("Start &new version", self)
+        self.change_combo = QComboBox(self)
+        self.change_combo.setObjectName("changeStep")
+        for step_id, title in CHANGE_STEPS:
+            self.change_combo.addItem(title, step_id)
+        change_label = _labelled("opens at step", self.change_combo, self)
+        self.next_button = _button("Ne&xt session", self)
+        self.next_button.setToolTip("A new consultation continuing this signed plan: same "
+                                    "patient and plan, new lots; the screening is confirmed "
+                                    "answer by answer")
+        self.patient_button = _button("New consultation for this pa&tient", self)
+        self.discard_button = _button("Disc&ard draft\u2026", self)
+        self.last_question: QMessageBox | None = None   # the last confirmation asked (tests)
         self.status = QLabel("", self)
         self.status.setObjectName("recordsStatus")
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Records status")
 
         buttons = QHBoxLayout()
-        for b in (self.resume_button, self.open_button, self.version_button):
+        for b in (self.resume_button, self.discard_button, self.open_button,
+                  self.next_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        versions = QHBoxLayout()
+        for w in (self.version_button, change_label, self.change_combo):
+            versions.addWidget(w)
+        versions.addStretch(1)
+        versions.addWidget(self.patient_button)
         layout = QVBoxLayout(self)
         for w in (search_label, self.search, patients_label, self.patients, history_label,
                   self.history):
             layout.addWidget(w)
         layout.addLayout(buttons)
+        layout.addLayout(versions)
         layout.addWidget(self.status)
 
         # Searches and histories run on the window's background work (the thread
@@ -126,6 +189,9 @@ class RecordsView(QWidget):
         self.resume_button.clicked.connect(self._resume)
         self.open_button.clicked.connect(self._open)
         self.version_button.clicked.connect(self._new_version)
+        self.next_button.clicked.connect(self._next_session)
+        self.patient_button.clicked.connect(self._new_for_patient)
+        self.discard_button.clicked.connect(self._ask_discard)
         self.setFocusProxy(self.search)
         self._update_buttons()
 
@@ -184,6 +250,10 @@ class RecordsView(QWidget):
         item = self.patients.currentItem()
         return None if item is None else str(item.data(_ID))
 
+    def change_step(self) -> str:
+        """The step a new version opens at (the practitioner's choice)."""
+        return str(self.change_combo.currentData() or "review")
+
     def selected_consultation(self) -> tuple[str, str] | None:
         """(id, state) of the selected history row."""
         rows = self.history.selectionModel().selectedRows()
@@ -229,37 +299,55 @@ class RecordsView(QWidget):
                 self._update_buttons()
             then()
 
-        self._work.run(lambda: store.consultations_for(patient_id), show, failed,
-                       key="history")
+        self._work.run(lambda: _history(store, patient_id), show, failed, key="history")
 
-    def _fill_history(self, rows: list[ConsultationSummary]) -> None:
+    def _fill_history(self, rows: list[tuple[ConsultationSummary, str, str]]) -> None:
         self.history.setRowCount(len(rows))
-        for r, c in enumerate(rows):
-            state = "Signed" if c.state == "signed" else f"Draft ({c.step or 'started'})"
+        for r, (c, indication, treatment) in enumerate(rows):
+            if c.state == "signed":
+                state = "Withdrawn" if c.withdrawn else "Signed"
+            else:
+                state = f"Draft ({c.step or 'started'})"
             version = ""
             if c.superseded_by:
                 version = "replaced by a newer version"
             elif c.supersedes:
                 version = "new version"
-            cells = (c.date.isoformat() if c.date else "",
-                     state,
-                     c.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                     c.fingerprint[:12],
+            cells = (c.date.isoformat() if c.date else "", state, indication, treatment,
                      version)
+            changed = c.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            tip = f"Last change {changed}" + (f"; fingerprint {c.fingerprint[:16]}"
+                                              if c.fingerprint else "")
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
+                item.setToolTip(tip if col != self.TREATMENT_COLUMN else f"{value}\n{tip}")
                 if col == 0:
                     item.setData(_ID, (c.id, c.state))
+                    item.setData(_ROW, c)
                 self.history.setItem(r, col, item)
         if rows:
             self.history.selectRow(0)
 
+    def selected_summary(self) -> ConsultationSummary | None:
+        """The selected history row's summary."""
+        rows = self.history.selectionModel().selectedRows()
+        if not rows:
+            return None
+        value = self.history.item(rows[0].row(), 0).data(_ROW)
+        return value if isinstance(value, ConsultationSummary) else None
+
     def _update_buttons(self) -> None:
         selected = self.selected_consultation()
         state = selected[1] if selected else None
+        summary = self.selected_summary()
+        withdrawn = summary is not None and summary.withdrawn
         self.resume_button.setEnabled(state == "draft")
+        self.discard_button.setEnabled(state == "draft")
         self.open_button.setEnabled(state == "signed")
-        self.version_button.setEnabled(state == "signed")
+        self.version_button.setEnabled(state == "signed" and not withdrawn)
+        self.change_combo.setEnabled(state == "signed" and not withdrawn)
+        self.next_button.setEnabled(state == "signed" and not withdrawn)
+        self.patient_button.setEnabled(self.selected_patient_id() is not None)
 
     def _activate_row(self, *_args: object) -> None:
         selected = self.selected_consultation()
@@ -281,6 +369,41 @@ class RecordsView(QWidget):
         selected = self.selected_consultation()
         if selected and selected[1] == "signed":
             self.newVersion.emit(selected[0])
+
+    def _next_session(self) -> None:
+        selected = self.selected_consultation()
+        if selected and selected[1] == "signed":
+            self.nextSession.emit(selected[0])
+
+    def _new_for_patient(self) -> None:
+        patient_id = self.selected_patient_id()
+        if patient_id is not None:
+            self.newForPatient.emit(patient_id)
+
+    def _ask_discard(self) -> None:
+        """Ask before a draft is discarded (it cannot be brought back)."""
+        selected = self.selected_consultation()
+        if not selected or selected[1] != "draft":
+            return
+        draft_id = selected[0]
+        box = QMessageBox(QMessageBox.Icon.Question, "Discard the draft",
+                          "Discard this unfinished consultation? What was typed in it is "
+                          "deleted and cannot be brought back; the audit trail records the "
+                          "discarding.", QMessageBox.StandardButton.NoButton, self)
+        discard = box.addButton("Discard draft", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: object) -> None:
+            if button is discard:
+                self.discardDraft.emit(draft_id)
+
+        box.buttonClicked.connect(answered)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self.last_question = box
 
     def _show_error(self, message: str) -> None:
         log.warning("records view: %s", message.split(":")[0])

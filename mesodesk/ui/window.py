@@ -367,6 +367,7 @@ class MainWindow(QMainWindow):
         self.session = session = session_layer.ConsultationSession(
             self.catalogue, data, table=self.table, consultation_id=consultation_id,
             draft_id=draft_id)
+        self.records.session_started(session)   # a next session, a known patient, a banner
         dropped = session.dropped
         if dropped:
             log.warning("draft had %d unreadable parts", len(dropped))

@@ -1,0 +1,172 @@
+"""The records view starts what follows a signed consultation: the next session
+(prefilled, the screening confirmed with one key per answer), a new consultation
+for the selected patient, a new version at the step to change (with a banner),
+and a draft discarded after a confirmation."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from mesodesk.domain import fingerprint
+
+pytestmark = pytest.mark.usefixtures("fresh_home")
+
+TIMEOUT = 20000  # ms; the machine may be loaded
+PDF = b"%PDF-1.7\n%%EOF\n"
+
+
+@pytest.fixture
+def store(sqlite_store):
+    return sqlite_store
+
+
+@pytest.fixture
+def signed(store, make_consultation):
+    c = make_consultation({"plan": {"notes": "course of four"}})
+    return store.sign(None, c, PDF, fingerprint(c), "Dr Ana Silva")
+
+
+@pytest.fixture
+def window(qtbot, store):
+    from mesodesk.ui.window import MainWindow
+
+    w = MainWindow(store_factory=lambda: store)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.records_view is not None, timeout=TIMEOUT)
+    yield w
+    if w.autosaver is not None:
+        w.autosaver.close()
+
+
+def wait_idle(qtbot, window):
+    qtbot.waitUntil(lambda: not window.work.busy, timeout=TIMEOUT)
+
+
+def test_next_session_is_prefilled_and_each_answer_is_confirmed_with_one_key(
+        qtbot, window, store, signed, catalogue):
+    window.records_view.nextSession.emit(signed)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.follows is not None,
+                    timeout=TIMEOUT)
+    session = window.session
+    data = session.data
+    assert data["patient"]["name"] == "Jane O'Hara"
+    assert data["indication"] == "skin-rejuvenation" and data["plan"]["notes"] == "course of four"
+    assert data["products"] and all("lot" not in p and "expiry" not in p
+                                    for p in data["products"])
+    assert window.step_id == "screening"              # clinic and patient are complete
+    banner = window.records.banner
+    assert banner.isVisible() and "Next session" in banner.text()
+    panel = window.records.prior_panel
+    assert panel.isVisible() and panel.list.count() == len(catalogue.screening)
+    assert not session.snapshot().complete("screening")
+    first = panel.list.item(0).text()
+    assert "last time: No" in first
+
+    panel.list.setFocus()
+    for _ in range(len(catalogue.screening)):          # one key per answer
+        qtbot.keyClick(panel.list, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: session.snapshot().complete("screening"), timeout=TIMEOUT)
+    assert not panel.isVisible()
+    page = window.pages["screening"]
+    assert page.buttons["pregnant"]["no"].isChecked()  # the confirmed answers show below
+    qtbot.waitUntil(lambda: window.next.isEnabled(), timeout=TIMEOUT)
+
+    # the draft is saved for the same patient, not a new one of the same name
+    window.autosaver.flush()
+    wait_idle(qtbot, window)
+    patient_id = store.signed(signed).patient_id
+    states = [c.state for c in store.consultations_for(patient_id)]
+    assert sorted(states) == ["draft", "signed"]
+    assert len(store.search_patients("Jane")) == 1
+
+
+def test_a_changed_answer_is_answered_on_the_page_and_leaves_the_list(
+        qtbot, window, signed):
+    window.records_view.nextSession.emit(signed)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.follows is not None,
+                    timeout=TIMEOUT)
+    panel = window.records.prior_panel
+    before = panel.list.count()
+    window.pages["screening"].buttons["anticoagulants"]["yes"].click()
+    qtbot.waitUntil(lambda: panel.list.count() == before - 1, timeout=TIMEOUT)
+    assert window.session.data["screening"]["answers"]["anticoagulants"] == "yes"
+    assert "anticoagulants" not in window.session.prior_answers
+
+
+def test_a_new_consultation_for_the_selected_patient_has_their_details(
+        qtbot, window, store, signed):
+    view = window.records_view
+    with qtbot.waitSignal(view.searchFinished, timeout=TIMEOUT):
+        qtbot.keyClicks(view.search, "jane")
+    qtbot.waitUntil(view.patient_button.isEnabled, timeout=TIMEOUT)
+    qtbot.mouseClick(view.patient_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.session is not None
+                    and window.session.data["patient"].get("name") == "Jane O'Hara",
+                    timeout=TIMEOUT)
+    assert window.session.data["patient"]["date_of_birth"] == "1986-03-14"
+    assert window.session.patient_id == store.signed(signed).patient_id
+    assert "indication" not in window.session.data        # nothing else is carried
+    assert not window.records.banner or not window.records.banner.isVisible()
+
+
+def test_a_new_version_opens_at_the_step_to_change_under_a_banner(qtbot, window, store,
+                                                                 signed):
+    view = window.records_view
+    view.change_combo.setCurrentIndex(view.change_combo.findData("plan"))
+    with qtbot.waitSignal(window.draftOpened, timeout=TIMEOUT):
+        view.newVersion.emit(signed)
+    assert window.step_id == "plan"
+    banner = window.records.banner
+    assert banner.isVisible()
+    assert "New version of the consultation of 25 Nov 2026" in banner.text()
+    assert store.signed(signed).fingerprint[:12] in banner.text()
+
+    window.show_start()
+    window.new_consultation()                          # an ordinary one has no banner
+    assert not banner.isVisible()
+
+
+def test_the_history_shows_indication_and_treatment(qtbot, window, signed, catalogue):
+    view = window.records_view
+    with qtbot.waitSignal(view.searchFinished, timeout=TIMEOUT):
+        qtbot.keyClicks(view.search, "jane")
+    qtbot.waitUntil(lambda: view.history.rowCount() == 1, timeout=TIMEOUT)
+    cells = [view.history.item(0, c).text() for c in range(view.history.columnCount())]
+    assert cells[1] == "Signed"
+    assert cells[2] == catalogue.indications["skin-rejuvenation"].name
+    assert cells[3] == (f"{catalogue.techniques['nappage'].name}; "
+                        f"{catalogue.products['hyaluronic-acid-non-crosslinked'].name}")
+    assert all(cells[:4])                               # no empty column but "Version"
+
+
+def test_a_draft_is_discarded_only_after_confirmation(qtbot, window, store, signed, jane_data):
+    patient_id = store.signed(signed).patient_id
+    draft = store.save_draft(None, jane_data, "plan", patient_id=patient_id)
+    view = window.records_view
+    with qtbot.waitSignal(view.searchFinished, timeout=TIMEOUT):
+        qtbot.keyClicks(view.search, "jane")
+    qtbot.waitUntil(lambda: view.history.rowCount() == 2, timeout=TIMEOUT)
+    view.history.selectRow(0)
+    assert view.selected_consultation() == (draft, "draft")
+
+    qtbot.mouseClick(view.discard_button, Qt.MouseButton.LeftButton)
+    box = view.last_question
+    qtbot.waitUntil(box.isVisible)
+    keep = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole]
+    keep[0].click()                                     # "Keep it": nothing happens
+    wait_idle(qtbot, window)
+    assert [d.id for d in store.drafts()] == [draft]
+
+    qtbot.mouseClick(view.discard_button, Qt.MouseButton.LeftButton)
+    box = view.last_question
+    qtbot.waitUntil(box.isVisible)
+    gone = [b for b in box.buttons()
+            if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole]
+    gone[0].click()
+    qtbot.waitUntil(lambda: store.drafts() == [], timeout=TIMEOUT)
+    assert "discarded" in [e.kind for e in store.audit_events(draft)]
+    qtbot.waitUntil(lambda: view.history.rowCount() == 1, timeout=TIMEOUT)
