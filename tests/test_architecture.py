@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -29,4 +30,19 @@ def test_core_modules_load_without_qt_or_reportlab(module):
             "('PySide6', 'shiboken6', 'reportlab', 'sqlalchemy'))))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout
+    assert json.loads(out) == []
+
+
+def test_the_window_process_loads_no_database_or_pdf_library():
+    """Every module of the window imports without SQLAlchemy, reportlab, pypdf or
+    pyHanko: the records and the packs live in helper processes, so the
+    window stays small and opening the records view does not stall on a
+    half-second import."""
+    code = ("import importlib, json, pkgutil, sys, mesodesk.ui\n"
+            "for m in pkgutil.iter_modules(mesodesk.ui.__path__):\n"
+            "    importlib.import_module('mesodesk.ui.' + m.name)\n"
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in "
+            "('sqlalchemy', 'reportlab', 'pypdf', 'pyhanko', 'psycopg2')})))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).stdout
     assert json.loads(out) == []

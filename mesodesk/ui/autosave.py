@@ -23,11 +23,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from mesodesk.storage import Store, StoreError
+from mesodesk.storage import StoreError
+
+if TYPE_CHECKING:
+    from mesodesk.storage import Store   # the class loads SQLAlchemy: a type only here
 from mesodesk.ui.work import Work
 
 log = logging.getLogger(__name__)

@@ -14,14 +14,17 @@ confirmed it).
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from mesodesk.storage import ConsultationSummary, PatientSummary, Store, StoreError
+from mesodesk.storage import ConsultationSummary, PatientSummary, StoreError
+
+if TYPE_CHECKING:
+    from mesodesk.storage import Store   # the class loads SQLAlchemy: a type only here
 from mesodesk.ui.work import Work
 
 log = logging.getLogger(__name__)
