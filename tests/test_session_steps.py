@@ -58,7 +58,10 @@ def test_session_layer_imports_no_qt_reportlab_or_database():
 
 def test_steps_are_in_consultation_order():
     assert DEFAULT_TABLE.ids == ("clinic", "patient", "screening", "indication", "delivery",
-                             "formulation", "plan", "review", "consent", "pack", "sign", "done")
+                             "formulation", "map", "plan", "review", "consent", "pack", "sign",
+                             "done")
+    assert DEFAULT_TABLE.next_step("formulation") == "map"
+    assert DEFAULT_TABLE.next_step("map") == "plan"
     assert DEFAULT_TABLE.next_step("plan") == "review"
     assert DEFAULT_TABLE.previous_step("clinic") is None
     assert DEFAULT_TABLE.next_step("done") is None
@@ -73,6 +76,9 @@ def test_steps_are_in_consultation_order():
     ("delivery.depth_mm", "delivery"),
     ("products[0].expiry", "formulation"),
     ("products", "formulation"),
+    ("products[1].volume_ml", "formulation"),
+    ("products[0].points[3]", "map"),              # the longest section naming it
+    ("products[2].points[0].depth_mm", "map"),
     ("plan.interval_weeks", "plan"),
     ("consent.overrides[0].reason", "review"),
     ("practitioner.registration", "clinic"),
@@ -264,3 +270,19 @@ def test_normalise_keeps_what_is_well_formed_and_names_what_is_not(jane_data):
     assert fixed["patient"] == jane_data["patient"]
     assert set(dropped) == {"areas", "delivery.technique", "consent.acknowledged"}
     assert flow.normalise("not a draft")[1] == ["the whole draft"]
+
+
+def test_the_injection_map_is_optional_but_its_points_must_be_valid(complete, catalogue):
+    """No points is a complete map; any point that is not a valid point is not."""
+    assert is_complete("map", FlowState(complete), catalogue)
+    point = {"view": "face-front", "x": 0.5, "y": 0.72, "volume_ml": 0.05}
+    product = dict(complete["products"][0])
+    mapped = merge(complete, {"products": [{**product, "points": [point]}]})
+    assert is_complete("map", FlowState(mapped), catalogue)
+    for bad in ({**point, "view": "elbow"}, {**point, "x": 1.5}, {**point, "volume_ml": 0},
+                "here"):
+        broken = merge(complete, {"products": [{**product, "points": [point, bad]}]})
+        assert not is_complete("map", FlowState(broken), catalogue), bad
+        assert not can_enter("consent", FlowState(broken), catalogue), bad
+    # before the formulation is complete there is nothing to map yet
+    assert not is_complete("map", FlowState(merge(complete, {"products": []})), catalogue)

@@ -145,8 +145,9 @@ def test_a_whole_consultation_by_keyboard_and_mouse_to_a_signed_saved_pdf(
     assert QApplication.focusWidget() is row.lot
     qtbot.keyClicks(row.lot, "HA24A17")
     qtbot.keyClicks(row.expiry, "2031-05-31")
+    alt(qtbot, window, Qt.Key.Key_N, "map")  # the injection map is optional
     alt(qtbot, window, Qt.Key.Key_N, "plan")
-    alt(qtbot, window, Qt.Key.Key_B, "formulation")  # &Back
+    alt(qtbot, window, Qt.Key.Key_B, "map")  # &Back
     alt(qtbot, window, Qt.Key.Key_N, "plan")
     alt(qtbot, window, Qt.Key.Key_N, "review")
     window.refresh()

@@ -18,10 +18,12 @@ consultation, computed once per change by :mod:`mesodesk.session.snapshot`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence, Union
 
-from mesodesk.domain import Clinic, Delivery, Patient, Plan, Practitioner, ProductUse, Screening
+from mesodesk.domain import (Clinic, Delivery, InjectionPoint, Patient, Plan, Practitioner,
+                             ProductUse, Screening)
 from mesodesk.session.draft import Data, builds, consultation_date
 
 if TYPE_CHECKING:
@@ -67,7 +69,7 @@ Follows = Union[str, Callable[[Facts], Union[str, None]], None]
 class Step:
     id: str
     title: str
-    sections: tuple[str, ...]                 # top-level keys of the consultation it edits
+    sections: tuple[str, ...]                 # keys of the consultation it edits ("a.b": a's b)
     complete: Callable[[Facts], bool]
     follows: Follows = None                   # None: the next step in the table
     gated: bool = False                       # opens once every step before it is complete
@@ -119,6 +121,18 @@ def _formulation(f: Facts) -> bool:
         builds(ProductUse, p) and p["id"] in f.catalogue.products for p in products)
 
 
+def _map(f: Facts) -> bool:
+    """The injection map is optional: complete once the formulation is, when
+    every point recorded is a valid point (no points at all is fine)."""
+    if not f.complete("formulation"):
+        return False
+    for use in f.data.get("products") or []:
+        points = use.get("points", []) if isinstance(use, dict) else []
+        if not isinstance(points, list) or not all(builds(InjectionPoint, p) for p in points):
+            return False
+    return True
+
+
 def _plan(f: Facts) -> bool:
     return builds(Plan, f.data.get("plan"))
 
@@ -157,6 +171,7 @@ STEPS: tuple[Step, ...] = (
     Step("indication", "Indication and areas", ("indication", "areas"), _indication),
     Step("delivery", "Delivery", ("delivery",), _delivery),
     Step("formulation", "Formulation", ("products",), _formulation),
+    Step("map", "Injection map", ("products.points",), _map),
     Step("plan", "Plan", ("plan",), _plan),
     Step("review", "Review", ("consent",), _review),
     Step("consent", "Consent", (), _consent, gated=True,
@@ -200,9 +215,14 @@ class StepTable:
         return self.steps[: self.index(step_id)]
 
     def step_for_path(self, path: str) -> str:
-        """The step that edits the part of the consultation a finding points at."""
-        head = path.split(".", 1)[0].split("[", 1)[0]
-        return self._by_section.get(head, self.fallback)
+        """The step that edits the part of the consultation a finding points at:
+        the longest section naming it ("products.points" before "products")."""
+        keys = re.sub(r"\[[^]]*\]", "", path).split(".")
+        for n in range(len(keys), 0, -1):
+            step_id = self._by_section.get(".".join(keys[:n]))
+            if step_id is not None:
+                return step_id
+        return self.fallback
 
     def next_step(self, step_id: str, facts: Facts | None = None) -> str | None:
         s = self.step(step_id)

@@ -30,6 +30,7 @@ PAGE_CLASSES: dict[str, type["StepPage"]] = {}   # step id -> its page, filled a
 def page_class(step_id: str) -> type["StepPage"]:
     """The page that shows the step ``step_id`` (a page declares its ``step_id``)."""
     import mesodesk.ui.ceremony  # noqa: F401  (the pages register themselves)
+    import mesodesk.ui.mapstep  # noqa: F401
     import mesodesk.ui.pages  # noqa: F401
 
     try:

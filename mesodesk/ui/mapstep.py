@@ -1,0 +1,977 @@
+"""The injection map step: where each product went, how much and how deep.
+
+The practitioner picks a product entry (a product and its lot) and a chart,
+then clicks the chart to add a point, drags a point to move it, presses
+Delete to remove it and Ctrl+Z to undo. A table lists the same points, so
+everything also works from the keyboard: "Add point" places one in the
+chosen area (at the first free spot, the label's spacing apart), each cell
+is edited in place, Delete removes the selected rows.
+
+Points are written into ``products[].points`` of the session's partial dict,
+like every other page writes its part, so the rules on points
+(:mod:`mesodesk.rules.points`) and the pack see them. Every change goes
+through one :class:`QUndoStack`; the table and the chart are redrawn from the
+dict after each change. Dragging moves the dot only; the dict changes once,
+when the button is released, so dragging stays at display rate.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any, Iterator
+
+from PySide6 import QtCore
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (QAction, QBrush, QColor, QKeySequence, QPainter, QPainterPath, QPen,
+                           QPolygonF, QUndoCommand, QUndoStack)
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtSvgWidgets import QGraphicsSvgItem
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout,
+                               QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem,
+                               QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
+                               QGraphicsView, QHBoxLayout, QHeaderView, QSplitter,
+                               QStyledItemDelegate, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from mesodesk.catalogue.charts import VIEWS, Chart, ChartError, charts_dir, load_chart
+from mesodesk.catalogue.vocabulary import number
+from mesodesk.domain import FORMAT, FORMATS
+from mesodesk.ui.widgets import StepPage, add_row, button, checkbox, labelled, note
+
+# One colour per product entry (Okabe and Ito's colour-blind-safe set).
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+COLUMNS = ("No.", "Area", "Across (%)", "Down (%)", "Volume (mL)", "Depth (mm)", "Chart",
+           "Product")
+ACROSS, DOWN, VOLUME, DEPTH = 2, 3, 4, 5
+EDITABLE = (ACROSS, DOWN, VOLUME, DEPTH)
+PAPER = QColor("#ffffff")
+ONE_CM = 1.0     # the spacing guide for keyboard placement when the label gives none
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _chart(view: str) -> Chart | None:
+    try:
+        return load_chart(view)
+    except ChartError:
+        return None
+
+
+class PointItem(QGraphicsEllipseItem):
+    """A numbered dot on the chart, the same size on screen at any zoom."""
+
+    def __init__(self, key: tuple[int, int], number_: int, colour: QColor, radius: float,
+                 bounds: QRectF, ring: QGraphicsEllipseItem | None) -> None:
+        super().__init__(-radius, -radius, 2 * radius, 2 * radius)
+        self.key = key            # (product entry index, point index)
+        self.bounds = bounds
+        self.ring = ring          # the spacing guide around it, moved with it
+        self.setBrush(QBrush(colour))
+        self.setPen(QPen(QColor("#ffffff"), 1.5))
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
+                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+        self.setZValue(10)
+        self.setToolTip(f"Point {number_}")
+        label = QGraphicsSimpleTextItem(str(number_), self)
+        label.setBrush(QBrush(QColor("#111111")))
+        label.setPos(radius * 0.9, -radius * 2.4)
+        label.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.label = label
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange:
+            b = self.bounds
+            return QPointF(min(max(value.x(), b.left()), b.right()),
+                           min(max(value.y(), b.top()), b.bottom()))
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.ring:
+            self.ring.setPos(self.pos())
+        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.setPen(QPen(QColor("#111111") if self.isSelected() else QColor("#ffffff"),
+                             2.5 if self.isSelected() else 1.5))
+        return super().itemChange(change, value)
+
+
+class ChartView(QGraphicsView):
+    """The chart: a click off every point asks for a new one there; a release
+    may end a drag; Delete asks to remove the selected points."""
+
+    clicked = Signal(QPointF)
+    released = Signal()
+    delete_pressed = Signal()
+
+    def __init__(self, scene: QGraphicsScene) -> None:
+        super().__init__(scene)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)
+        self.setAccessibleName("Injection chart")
+        self.setAccessibleDescription("Click to add a point, drag to move it, Delete removes "
+                                      "the selected points. The table of points does the same "
+                                      "from the keyboard.")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(self.fontMetrics().height() * 14, self.fontMetrics().height() * 16)
+
+    def point_at(self, pos: QtCore.QPoint) -> PointItem | None:
+        """The dot under ``pos`` (its number label does not count: a click there adds)."""
+        item = self.itemAt(pos)
+        return item if isinstance(item, PointItem) else None
+
+    def mousePressEvent(self, event: Any) -> None:
+        pos = event.position().toPoint()
+        if event.button() == Qt.MouseButton.LeftButton and self.point_at(pos) is None:
+            where = self.mapToScene(pos)
+            if self.sceneRect().contains(where):
+                self.setFocus()
+                self.clicked.emit(where)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: Any) -> None:
+        super().mouseReleaseEvent(event)
+        self.released.emit()
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_pressed.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def fit(self) -> None:
+        rect = self.sceneRect()
+        if not rect.isEmpty():
+            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+
+
+class PointCommand(QUndoCommand):
+    """Add (``before`` None), remove (``after`` None) or change one point."""
+
+    def __init__(self, page: "MapPage", text: str, entry: int, index: int,
+                 before: dict | None, after: dict | None) -> None:
+        super().__init__(text)
+        self.page, self.entry, self.index = page, entry, index
+        self.before, self.after = before, after
+
+    def redo(self) -> None:
+        self.page.apply(self.entry, self.index, self.before, self.after)
+
+    def undo(self) -> None:
+        self.page.apply(self.entry, self.index, self.after, self.before)
+
+
+class VolumeCommand(QUndoCommand):
+    """A product entry's recorded volume made equal to its points' total."""
+
+    def __init__(self, page: "MapPage", entry: int, before: Any, after: float) -> None:
+        super().__init__("Volume follows the points")
+        self.page, self.entry, self.before, self.after = page, entry, before, after
+
+    def redo(self) -> None:
+        self.page.set_volume(self.entry, self.after)
+
+    def undo(self) -> None:
+        self.page.set_volume(self.entry, self.before)
+
+
+class CellDelegate(QStyledItemDelegate):
+    """Number cells are edited with a spin box; the page records the change."""
+
+    def __init__(self, page: "MapPage") -> None:
+        super().__init__(page.table)
+        self.page = page
+
+    def createEditor(self, parent: QWidget, option: Any, index: Any) -> QWidget | None:
+        column = index.column()
+        if column not in EDITABLE:
+            return None
+        spin = QDoubleSpinBox(parent)
+        spin.setKeyboardTracking(True)
+        if column in (ACROSS, DOWN):
+            spin.setRange(0, 100)
+            spin.setDecimals(1)
+            spin.setSingleStep(0.5)
+            spin.setSuffix(" %")
+        elif column == VOLUME:
+            spin.setRange(0, 1000)
+            spin.setDecimals(3)
+            spin.setSingleStep(0.01)
+            spin.setSuffix(" mL")
+        else:
+            spin.setRange(0, 100)
+            spin.setDecimals(1)
+            spin.setSingleStep(0.5)
+            spin.setSuffix(" mm")
+            spin.setSpecialValueText("Delivery depth")
+        spin.setAccessibleName(COLUMNS[column])
+        return spin
+
+    def setEditorData(self, editor: QWidget, index: Any) -> None:
+        value = index.data(Qt.ItemDataRole.UserRole)
+        assert isinstance(editor, QDoubleSpinBox)
+        editor.setValue(float(value) if isinstance(value, (int, float)) else 0.0)
+        editor.selectAll()
+
+    def setModelData(self, editor: QWidget, model: Any, index: Any) -> None:
+        assert isinstance(editor, QDoubleSpinBox)
+        editor.interpretText()
+        self.page.edit_cell(index.row(), index.column(), editor.value())
+
+
+class PointsTable(QTableWidget):
+    """The points as rows; Delete removes the selected rows (when not editing)."""
+
+    delete_pressed = Signal()
+
+    def keyPressEvent(self, event: Any) -> None:
+        if (event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+                and self.state() != QAbstractItemView.State.EditingState):
+            self.delete_pressed.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class MapPage(StepPage):
+    step_id = "map"
+    title = "Injection map"
+    fills_height = True
+
+    def build(self) -> None:
+        self.undo_stack = QUndoStack(self)
+        self._entries_seen: tuple[int, ...] = ()
+        self._view = ""                      # the chart on screen
+        self._rows: list[tuple[int, int]] = []   # table row -> (entry, point)
+        self._items: dict[tuple[int, int], PointItem] = {}
+        self._volumes: dict[int, float] = {}   # volume per point chosen, per entry (id())
+        self._syncing = False
+        self._chart_rect = QRectF()
+        self._scale = 1.0                    # scene units per chart unit
+        self._renderers: dict[str, QSvgRenderer] = {}
+        self._findings: list[Any] = []
+
+        self.body.addWidget(note(
+            "Optional: where each product went. Click the chart to add a point, drag to move "
+            "it, Delete removes it, Ctrl+Z undoes. The table of points does the same from the "
+            "keyboard."))
+        self.product = QComboBox()
+        self.chart = QComboBox()
+        self.volume = QDoubleSpinBox()
+        self.volume.setRange(0, 1000)
+        self.volume.setDecimals(3)
+        self.volume.setSingleStep(0.01)
+        self.volume.setSuffix(" mL")
+        self.volume.setSpecialValueText("Not set")
+        self.depth = QDoubleSpinBox()
+        self.depth.setRange(0, 100)
+        self.depth.setDecimals(1)
+        self.depth.setSingleStep(0.5)
+        self.depth.setSuffix(" mm")
+        self.depth.setSpecialValueText("Delivery depth")
+        choices = QHBoxLayout()
+        left, right_form = QFormLayout(), QFormLayout()
+        add_row(left, "Product and l&ot", self.product)
+        add_row(left, "C&hart", self.chart)
+        add_row(right_form, "&Volume per point", self.volume)
+        add_row(right_form, "Dep&th of new points", self.depth)
+        choices.addLayout(left, 3)
+        choices.addLayout(right_form, 2)
+        self.body.addLayout(choices)
+        self.defaults_note = note()
+        self.body.addWidget(self.defaults_note)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        self.scene = QGraphicsScene(self)
+        self.view = ChartView(self.scene)
+        splitter.addWidget(self.view)
+        right = QWidget()
+        side = QVBoxLayout(right)
+        side.setContentsMargins(0, 0, 0, 0)
+        self.table = PointsTable(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Injection points")
+        self.table.setAccessibleDescription(
+            "One row per point. Edit a cell to change the point's position, volume or depth; "
+            "Delete removes the selected points.")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed
+                                   | QAbstractItemView.EditTrigger.DoubleClicked)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setItemDelegate(CellDelegate(self))
+        self.table.setMinimumWidth(self.fontMetrics().height() * 12)
+        side.addWidget(labelled("Injection &points", self.table))
+        side.addWidget(self.table, 1)
+        place = QHBoxLayout()
+        self.area = QComboBox()
+        self.area.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.area.setMinimumContentsLength(8)
+        place.addWidget(labelled("New point in &area", self.area))
+        place.addWidget(self.area, 1)
+        side.addLayout(place)
+        actions = QHBoxLayout()
+        self.add_point = button("A&dd point")
+        self.remove_point = button("&Remove point")
+        self.undo_button = button("&Undo")
+        self.redo_button = button("Redo")
+        for b in (self.add_point, self.remove_point, self.undo_button, self.redo_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        side.addLayout(actions)
+        self.follow = button("Volume fo&llows the points")
+        self.follow.setToolTip("Make the product's recorded volume the total of its points")
+        self.spacing = checkbox("Show the &spacing guide")
+        self.spacing.setChecked(True)
+        more = QHBoxLayout()
+        more.addWidget(self.follow)
+        more.addWidget(self.spacing)
+        more.addStretch(1)
+        side.addLayout(more)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        self.body.addWidget(splitter, 1)
+        self.totals = note(rich=True)
+        self.totals.setAccessibleName("Running totals")
+        self.body.addWidget(self.totals)
+        self.status = note()
+        self.status.setAccessibleName("Map message")
+        self.body.addWidget(self.status)
+
+        undo = QAction("Undo", self)
+        undo.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        undo.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo.triggered.connect(self.undo_stack.undo)
+        redo = QAction("Redo", self)
+        redo.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
+        redo.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        redo.triggered.connect(self.undo_stack.redo)
+        self.addAction(undo)
+        self.addAction(redo)
+        self.undo_button.clicked.connect(self.undo_stack.undo)
+        self.redo_button.clicked.connect(self.undo_stack.redo)
+        self.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_button.setEnabled)
+        self.undo_button.setEnabled(False)
+        self.redo_button.setEnabled(False)
+
+        self.product.currentIndexChanged.connect(self._product_changed)
+        self.chart.currentIndexChanged.connect(self._chart_changed)
+        self.volume.valueChanged.connect(self._volume_changed)
+        self.view.clicked.connect(self._clicked)
+        self.view.released.connect(self._released)
+        self.view.delete_pressed.connect(self.remove_selected)
+        self.table.delete_pressed.connect(self.remove_selected)
+        self.table.itemSelectionChanged.connect(self._table_selection)
+        self.scene.selectionChanged.connect(self._scene_selection)
+        self.add_point.clicked.connect(self.add_in_area)
+        self.remove_point.clicked.connect(self.remove_selected)
+        self.follow.clicked.connect(self.volume_follows_points)
+        self.spacing.toggled.connect(lambda _on: self._draw())
+
+    # --- the data ------------------------------------------------------------------------
+    def entries(self) -> list[dict]:
+        products = self.data.get("products")
+        return [p for p in products if isinstance(p, dict)] if isinstance(products, list) else []
+
+    @staticmethod
+    def points_of(entry: dict) -> list:
+        points = entry.get("points")
+        return points if isinstance(points, list) else []
+
+    def point(self, key: tuple[int, int]) -> dict:
+        return self.points_of(self.entries()[key[0]])[key[1]]
+
+    def apply(self, entry: int, index: int, old: dict | None, new: dict | None) -> None:
+        """Replace ``old`` by ``new`` at ``index`` of an entry's points (None: absent)."""
+        target = self.entries()[entry]
+        points = target.get("points")
+        if not isinstance(points, list):
+            points = target["points"] = []
+        if old is None and new is not None:
+            points.insert(index, dict(new))
+            if self.data.get("format") in FORMATS:   # points are new in format /2
+                self.data["format"] = FORMAT
+        elif new is None:
+            del points[index]
+        else:
+            points[index] = dict(new)
+        if not points:
+            del target["points"]
+        self._after_change()
+
+    def set_volume(self, entry: int, value: Any) -> None:
+        target = self.entries()[entry]
+        if value is None:
+            target.pop("volume_ml", None)
+        else:
+            target["volume_ml"] = value
+        self._after_change()
+
+    def _after_change(self) -> None:
+        self._draw()
+        self.changed()
+
+    def _product(self, entry: dict) -> Any:
+        return self.catalogue.products.get(str(entry.get("id", "")))
+
+    def _entry_name(self, entry: dict) -> str:
+        product = self._product(entry)
+        name = str(entry.get("name") or "") or (product.name if product else
+                                                str(entry.get("id", "a product")))
+        lot = str(entry.get("lot", "")).strip()
+        return f"{name}, lot {lot}" if lot else f"{name}, lot not recorded"
+
+    def _delivery_depth(self) -> float | None:
+        delivery = self.data.get("delivery")
+        return _num(delivery.get("depth_mm")) if isinstance(delivery, dict) else None
+
+    def _numbered(self) -> Iterator[tuple[int, tuple[int, int], dict]]:
+        """Every point in file order with its number on the map (as the rules number them)."""
+        n = 0
+        for i, entry in enumerate(self.entries()):
+            for j, p in enumerate(self.points_of(entry)):
+                n += 1
+                yield n, (i, j), p if isinstance(p, dict) else {}
+
+    # --- choices -------------------------------------------------------------------------
+    def load(self) -> None:
+        entries = self.entries()
+        seen = tuple(id(e) for e in entries)
+        if seen != self._entries_seen:       # another consultation, or products changed
+            self.undo_stack.clear()
+            self._entries_seen = seen
+        self._fill_choices()
+        self._draw()
+
+    def entered(self) -> None:
+        self.load()
+
+    def _fill_choices(self) -> None:
+        self._syncing = True
+        try:
+            current = self.product.currentIndex()
+            self.product.clear()
+            for entry in self.entries():
+                self.product.addItem(self._entry_name(entry))
+            if self.product.count():
+                self.product.setCurrentIndex(min(max(current, 0), self.product.count() - 1))
+            planned = set(self.data.get("areas") or [])
+            view = self._view
+            self.chart.clear()
+            suited = [v for v in VIEWS if (c := _chart(v)) and planned & set(c.areas)]
+            for v in suited + [v for v in VIEWS if v not in suited]:
+                c = _chart(v)
+                if c is None:
+                    continue
+                self.chart.addItem(c.title + (" \u2014 suited" if v in suited else ""), v)
+            if not view:
+                entry = self._current_entry()
+                mapped = [p.get("view") for p in self.points_of(entry or {})
+                          if isinstance(p, dict)]
+                view = next((v for v in mapped if v in VIEWS), suited[0] if suited else VIEWS[0])
+            self.chart.setCurrentIndex(max(self.chart.findData(view), 0))
+            self._view = str(self.chart.currentData() or "")
+        finally:
+            self._syncing = False
+        self._fill_areas()
+        self._show_defaults()
+
+    def _current_entry(self) -> dict | None:
+        entries = self.entries()
+        i = self.product.currentIndex()
+        return entries[i] if 0 <= i < len(entries) else None
+
+    def _fill_areas(self) -> None:
+        chart = _chart(self._view)
+        self.area.clear()
+        if chart is None:
+            return
+        planned = list(self.data.get("areas") or [])
+        ordered = [a for a in planned if a in chart.areas] + \
+                  [a for a in chart.areas if a not in planned]
+        for a in ordered:
+            name = self.catalogue.areas[a].name if a in self.catalogue.areas else a
+            self.area.addItem(name + ("" if a in planned else " (not in the plan)"), a)
+
+    def _show_defaults(self) -> None:
+        """Volume and depth for new points: the product's volume per injection, else
+        the last one used for this entry; the delivery depth."""
+        entry = self._current_entry()
+        self._syncing = True
+        try:
+            volume = 0.0
+            if entry is not None:
+                product = self._product(entry)
+                last = [_num(p.get("volume_ml")) for p in self.points_of(entry)
+                        if isinstance(p, dict)]
+                last = [v for v in last if v]
+                if id(entry) in self._volumes:
+                    volume = self._volumes[id(entry)]
+                elif last:
+                    volume = last[-1] or 0.0
+                elif product is not None and product.volume_per_injection_ml:
+                    volume = product.volume_per_injection_ml
+            self.volume.setValue(volume)
+            self.depth.setValue(self._delivery_depth() or 0.0)
+        finally:
+            self._syncing = False
+        parts = []
+        product = self._product(entry) if entry is not None else None
+        if product is not None and product.volume_per_injection_ml:
+            parts.append(f"The label gives {number(product.volume_per_injection_ml)} mL per "
+                         "injection.")
+        if product is not None and product.min_spacing_cm:
+            parts.append(f"Injections at least {number(product.min_spacing_cm)} cm apart: the "
+                         "grid and the rings on the chart show that spacing.")
+        depth = self._delivery_depth()
+        if depth:
+            parts.append(f"Delivery depth {number(depth)} mm unless a point says otherwise.")
+        self.defaults_note.setText(" ".join(parts))
+        self.follow.setEnabled(bool(entry is not None and self.points_of(entry)))
+
+    def _product_changed(self, _index: int) -> None:
+        if self._syncing:
+            return
+        self._show_defaults()
+        self._draw()
+
+    def _chart_changed(self, _index: int) -> None:
+        if self._syncing:
+            return
+        self._view = str(self.chart.currentData() or "")
+        self._fill_areas()
+        self._draw()
+
+    def _volume_changed(self, value: float) -> None:
+        entry = self._current_entry()
+        if not self._syncing and entry is not None:
+            self._volumes[id(entry)] = value
+
+    # --- drawing -------------------------------------------------------------------------
+    def _renderer(self, view: str) -> QSvgRenderer | None:
+        if view not in self._renderers:
+            path = charts_dir() / f"{view}.svg"
+            renderer = QSvgRenderer(str(path))
+            if not renderer.isValid():
+                return None
+            self._renderers[view] = renderer
+        return self._renderers[view]
+
+    def _draw(self) -> None:
+        """The chart on screen with its points, the table and the totals, from the dict."""
+        self._syncing = True
+        try:
+            self._draw_chart()
+            self._fill_table()
+        finally:
+            self._syncing = False
+        self._show_totals()
+        self.follow.setEnabled(bool(self._current_entry() is not None
+                                    and self.points_of(self._current_entry() or {})))
+        self.remove_point.setEnabled(bool(self._rows))
+
+    def _draw_chart(self) -> None:
+        self.scene.clear()
+        self._items = {}
+        chart = _chart(self._view)
+        renderer = self._renderer(self._view) if chart is not None else None
+        if chart is None or renderer is None:
+            self.scene.setSceneRect(QRectF())
+            return
+        svg = QGraphicsSvgItem()
+        svg.setSharedRenderer(renderer)
+        rect = svg.boundingRect()
+        paper = QGraphicsRectItem(rect)
+        paper.setBrush(QBrush(PAPER))
+        paper.setPen(QPen(Qt.PenStyle.NoPen))
+        self.scene.addItem(paper)
+        self._scale = rect.width() / chart.width
+        self._chart_rect = rect
+        planned = set(self.data.get("areas") or [])
+        shade = QColor(self.palette().highlight().color())
+        shade.setAlpha(45)
+        path = QPainterPath()
+        for region in chart.regions:
+            if region.area in planned:
+                path.addPolygon(QPolygonF([QPointF(x * self._scale, y * self._scale)
+                                           for x, y in region.points]))
+                path.closeSubpath()
+        if not path.isEmpty():
+            shaded = QGraphicsPathItem(path)
+            shaded.setBrush(QBrush(shade))
+            shaded.setPen(QPen(Qt.PenStyle.NoPen))
+            self.scene.addItem(shaded)
+        self.scene.addItem(svg)
+        self.scene.setSceneRect(rect)
+        entry = self._current_entry()
+        product = self._product(entry) if entry is not None else None
+        spacing = product.min_spacing_cm if product is not None else None
+        cell = spacing / chart.cm_per_unit * self._scale if spacing else 0.0
+        guide = self.spacing.isChecked() and cell > 0
+        if guide:
+            grid = QPainterPath()
+            x = rect.left()
+            while x <= rect.right():
+                grid.moveTo(x, rect.top())
+                grid.lineTo(x, rect.bottom())
+                x += cell
+            y = rect.top()
+            while y <= rect.bottom():
+                grid.moveTo(rect.left(), y)
+                grid.lineTo(rect.right(), y)
+                y += cell
+            lines = QGraphicsPathItem(grid)
+            pen = QPen(QColor(0, 114, 178, 60), 0)
+            lines.setPen(pen)
+            self.scene.addItem(lines)
+        radius = self.fontMetrics().height() * 0.32
+        current = self.product.currentIndex()
+        for n, key, p in self._numbered():
+            if p.get("view") != self._view:
+                continue
+            x, y = _num(p.get("x")), _num(p.get("y"))
+            if x is None or y is None:
+                continue
+            ring = None
+            if guide and key[0] == current:
+                ring = QGraphicsEllipseItem(-cell, -cell, 2 * cell, 2 * cell)
+                ring.setPen(QPen(QColor(COLOURS[key[0] % len(COLOURS)]), 0,
+                                 Qt.PenStyle.DashLine))
+                ring.setZValue(5)
+                self.scene.addItem(ring)
+            item = PointItem(key, n, QColor(COLOURS[key[0] % len(COLOURS)]), radius, rect, ring)
+            if key[0] != current:
+                item.setOpacity(0.55)
+            self.scene.addItem(item)
+            item.setPos(x * rect.width(), y * rect.height())
+            self._items[key] = item
+        self.view.fit()
+
+    def _fill_table(self) -> None:
+        rows = list(self._numbered())
+        self._rows = [key for _n, key, _p in rows]
+        self.table.setRowCount(len(rows))
+        depth = self._delivery_depth()
+        for r, (n, key, p) in enumerate(rows):
+            entry = self.entries()[key[0]]
+            chart = _chart(str(p.get("view", "")))
+            x, y = _num(p.get("x")), _num(p.get("y"))
+            area = None
+            if chart is not None and x is not None and y is not None:
+                area = chart.area_at(x, y)
+            area_name = (self.catalogue.areas[area].name if area in self.catalogue.areas
+                         else area) if area else "off the marked areas"
+            own_depth = _num(p.get("depth_mm"))
+            cells: list[tuple[str, Any]] = [
+                (str(n), None),
+                (area_name, None),
+                (number(round(x * 100, 1)) if x is not None else "?", x * 100 if x else x),
+                (number(round(y * 100, 1)) if y is not None else "?", y * 100 if y else y),
+                (number(_num(p.get("volume_ml")) or 0) if _num(p.get("volume_ml")) else "?",
+                 _num(p.get("volume_ml"))),
+                (number(own_depth) if own_depth is not None else
+                 (f"{number(depth)} (delivery)" if depth else "delivery depth"), own_depth),
+                (chart.title if chart is not None else str(p.get("view", "?")), None),
+                (self._entry_name(entry), None),
+            ]
+            for c, (text, value) in enumerate(cells):
+                item = self.table.item(r, c)
+                if item is None:
+                    item = QTableWidgetItem()
+                    flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+                    if c in EDITABLE:
+                        flags |= Qt.ItemFlag.ItemIsEditable
+                    item.setFlags(flags)
+                    self.table.setItem(r, c, item)
+                if item.text() != text:
+                    item.setText(text)
+                item.setData(Qt.ItemDataRole.UserRole, value)
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{COLUMNS[c]}: {text}")
+            self.table.item(r, 0).setData(Qt.ItemDataRole.DecorationRole,
+                                          QColor(COLOURS[key[0] % len(COLOURS)]))
+
+    def _show_totals(self) -> None:
+        lines = []
+        for i, entry in enumerate(self.entries()):
+            points = [p for p in self.points_of(entry) if isinstance(p, dict)]
+            total = math.fsum(_num(p.get("volume_ml")) or 0.0 for p in points)
+            recorded = _num(entry.get("volume_ml"))
+            swatch = f"<span style='color:{COLOURS[i % len(COLOURS)]}'>\u25cf</span>"
+            words = "point" if len(points) == 1 else "points"
+            line = (f"{swatch} {html.escape(self._entry_name(entry))}: {len(points)} {words}, "
+                    f"{number(round(total, 3))} mL")
+            if recorded is not None:
+                same = abs(total - recorded) <= 0.005
+                line += (f" of {number(recorded)} mL recorded" if same or not points else
+                         f" <b>(recorded volume {number(recorded)} mL)</b>")
+            lines.append(line)
+        text = "<br/>".join(lines) if lines else "No product chosen yet: add one at Formulation."
+        self.totals.setText(text)
+
+    # --- adding, moving, removing --------------------------------------------------------
+    def _new_point(self, x: float, y: float) -> dict | None:
+        """A point at (x, y) with the chosen volume and depth, or None (and why)."""
+        entry = self._current_entry()
+        if entry is None:
+            self.status.setText("Choose a product at Formulation before placing points.")
+            return None
+        volume = round(self.volume.value(), 3)
+        if volume <= 0:
+            self.status.setText("Set the volume per point first.")
+            self.volume.setFocus()
+            return None
+        point: dict[str, Any] = {"view": self._view, "x": round(min(max(x, 0.0), 1.0), 4),
+                                 "y": round(min(max(y, 0.0), 1.0), 4), "volume_ml": volume}
+        depth = round(self.depth.value(), 1)
+        if depth > 0 and depth != self._delivery_depth():
+            point["depth_mm"] = depth
+        self.status.setText("")
+        return point
+
+    def add_at(self, x: float, y: float) -> bool:
+        """Add a point of the chosen product at (x, y), 0..1 of the chart on screen."""
+        point = self._new_point(x, y)
+        if point is None:
+            return False
+        entry = self.product.currentIndex()
+        index = len(self.points_of(self.entries()[entry]))
+        self.undo_stack.push(PointCommand(self, "Add point", entry, index, None, point))
+        self.select([(entry, index)])
+        return True
+
+    def _clicked(self, where: QPointF) -> None:
+        rect = self._chart_rect
+        if rect.isEmpty():
+            return
+        self.add_at((where.x() - rect.left()) / rect.width(),
+                    (where.y() - rect.top()) / rect.height())
+
+    def add_in_area(self) -> None:
+        """Add a point in the chosen area, at the free spot nearest its middle."""
+        chart = _chart(self._view)
+        area = self.area.currentData()
+        entry = self._current_entry()
+        if chart is None or area is None or entry is None:
+            self.status.setText("Choose a product at Formulation before placing points."
+                                if entry is None else "This chart has no areas.")
+            return
+        product = self._product(entry)
+        spacing = (product.min_spacing_cm if product is not None and product.min_spacing_cm
+                   else ONE_CM)
+        taken = [(_num(p.get("x")), _num(p.get("y"))) for p in self.points_of(entry)
+                 if isinstance(p, dict) and p.get("view") == self._view]
+        spot = free_spot(chart, area, spacing,
+                         [(x, y) for x, y in taken if x is not None and y is not None])
+        if spot is None:
+            self.status.setText("That area has no room left on this chart.")
+            return
+        if self.add_at(*spot):
+            self.table.setFocus()
+
+    def _released(self) -> None:
+        """A drag ended: the moved points are written, as one undoable change."""
+        rect = self._chart_rect
+        moves = []
+        for key, item in self._items.items():
+            p = self.point(key)
+            x = round((item.pos().x() - rect.left()) / rect.width(), 4)
+            y = round((item.pos().y() - rect.top()) / rect.height(), 4)
+            if abs(x - (_num(p.get("x")) or 0)) > 1e-4 or abs(y - (_num(p.get("y")) or 0)) > 1e-4:
+                moves.append((key, p, {**p, "x": x, "y": y}))
+        if not moves:
+            return
+        selected = [key for key, item in self._items.items() if item.isSelected()]
+        self.undo_stack.beginMacro("Move point" if len(moves) == 1 else "Move points")
+        for key, before, after in moves:
+            self.undo_stack.push(PointCommand(self, "Move point", key[0], key[1], before, after))
+        self.undo_stack.endMacro()
+        self.select(selected)
+
+    def selected_keys(self) -> list[tuple[int, int]]:
+        """The points selected (the table's rows; a selection on the chart is copied there)."""
+        rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        return [self._rows[r] for r in rows if r < len(self._rows)]
+
+    def remove_selected(self) -> None:
+        keys = sorted(self.selected_keys(), reverse=True)
+        if not keys:
+            self.status.setText("Select a point to remove first.")
+            return
+        first_row = min(self._rows.index(k) for k in keys if k in self._rows)
+        self.undo_stack.beginMacro("Remove point" if len(keys) == 1 else "Remove points")
+        for entry, index in keys:
+            self.undo_stack.push(PointCommand(self, "Remove point", entry, index,
+                                              dict(self.point((entry, index))), None))
+        self.undo_stack.endMacro()
+        if self._rows:
+            self.select([self._rows[min(first_row, len(self._rows) - 1)]])
+
+    def edit_cell(self, row: int, column: int, value: float) -> None:
+        """A number typed into the table: position in %, volume, depth (0: the delivery's)."""
+        if not 0 <= row < len(self._rows):
+            return
+        key = self._rows[row]
+        before = self.point(key)
+        after = dict(before)
+        if column == ACROSS:
+            after["x"] = round(value / 100, 4)
+        elif column == DOWN:
+            after["y"] = round(value / 100, 4)
+        elif column == VOLUME:
+            if value <= 0:
+                self.status.setText("A point's volume must be more than 0 mL.")
+                self._draw()
+                return
+            after["volume_ml"] = round(value, 3)
+        elif column == DEPTH:
+            if value <= 0:
+                after.pop("depth_mm", None)
+            else:
+                after["depth_mm"] = round(value, 1)
+        if after == before:
+            return
+        self.status.setText("")
+        self.undo_stack.push(PointCommand(self, f"Change {COLUMNS[column].lower()}", key[0],
+                                          key[1], dict(before), after))
+        self.select([key])
+
+    def volume_follows_points(self) -> None:
+        """The chosen entry's recorded volume becomes its points' total."""
+        entry = self._current_entry()
+        if entry is None or not self.points_of(entry):
+            return
+        total = round(math.fsum(_num(p.get("volume_ml")) or 0.0
+                                for p in self.points_of(entry) if isinstance(p, dict)), 3)
+        if total <= 0 or _num(entry.get("volume_ml")) == total:
+            return
+        self.undo_stack.push(VolumeCommand(self, self.product.currentIndex(),
+                                           entry.get("volume_ml"), total))
+
+    # --- selection kept in step between the chart and the table --------------------------
+    def select(self, keys: list[tuple[int, int]]) -> None:
+        self._syncing = True
+        try:
+            self.scene.clearSelection()
+            self.table.clearSelection()
+            mode = self.table.selectionMode()
+            self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+            for key in keys:
+                if key in self._items:
+                    self._items[key].setSelected(True)
+                if key in self._rows:
+                    self.table.selectRow(self._rows.index(key))
+            self.table.setSelectionMode(mode)
+            if keys and keys[-1] in self._rows:
+                row = self._rows.index(keys[-1])
+                self.table.setCurrentCell(row, max(self.table.currentColumn(), ACROSS),
+                                          QtCore.QItemSelectionModel.SelectionFlag.NoUpdate)
+        finally:
+            self._syncing = False
+
+    def _table_selection(self) -> None:
+        if self._syncing:
+            return
+        rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        keys = [self._rows[r] for r in rows if r < len(self._rows)]
+        views = {self.point(k).get("view") for k in keys}
+        if len(views) == 1 and (view := views.pop()) != self._view and view in VIEWS:
+            self._syncing = True
+            try:
+                self.chart.setCurrentIndex(max(self.chart.findData(view), 0))
+            finally:
+                self._syncing = False
+            self._view = view
+            self._fill_areas()
+            self._syncing = True
+            try:
+                self._draw_chart()
+            finally:
+                self._syncing = False
+        self._syncing = True
+        try:
+            self.scene.clearSelection()
+            for key in keys:
+                if key in self._items:
+                    self._items[key].setSelected(True)
+        finally:
+            self._syncing = False
+
+    def _scene_selection(self) -> None:
+        if self._syncing:
+            return
+        keys = [key for key, item in self._items.items() if item.isSelected()]
+        self._syncing = True
+        try:
+            self.table.clearSelection()
+            mode = self.table.selectionMode()
+            self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+            for key in keys:
+                if key in self._rows:
+                    self.table.selectRow(self._rows.index(key))
+            self.table.setSelectionMode(mode)
+        finally:
+            self._syncing = False
+
+    # --- findings ------------------------------------------------------------------------
+    def show_snapshot(self, snapshot: Any) -> None:
+        """The map's findings: those about points, and the points' total against the
+        recorded volume (which the formulation step also shows)."""
+        mine = [f for f in snapshot.findings
+                if snapshot.table.step_for_path(f.path) == self.step_id
+                or f.rule == "points-volume-mismatch"]
+        self._findings = mine
+        self.show_findings(mine)
+
+    def findings_text(self) -> str:
+        return self.findings_note.text()
+
+
+def free_spot(chart: Chart, area: str, spacing_cm: float,
+              taken: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """A 0..1 position in ``area`` on ``chart`` at least ``spacing_cm`` from every
+    position in ``taken``: the grid spot nearest the middle of the area's
+    largest region; None when there is no room."""
+    regions = [r for r in chart.regions if r.area == area]
+    if not regions:
+        return None
+    spacing_cm += 0.01                              # so rounding to 4 places keeps the gap
+    step = spacing_cm / chart.cm_per_unit          # chart units
+    units = [chart.to_units(x, y) for x, y in taken]
+    candidates: list[tuple[float, float, float]] = []
+    for region in sorted(regions, key=lambda r: -(r.box[2] - r.box[0]) * (r.box[3] - r.box[1])):
+        x0, y0, x1, y1 = region.box
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        nx, ny = int((x1 - x0) / (2 * step)) + 1, int((y1 - y0) / (2 * step)) + 1
+        for i in range(-nx, nx + 1):
+            for j in range(-ny, ny + 1):
+                x, y = cx + i * step, cy + j * step
+                if region.contains(x, y) and chart.area_at(x / chart.width,
+                                                           y / chart.height) == area:
+                    candidates.append((math.hypot(x - cx, y - cy), x, y))
+        if candidates:
+            break
+    for _d, x, y in sorted(candidates):
+        if all(math.hypot(x - ux, y - uy) * chart.cm_per_unit >= spacing_cm - 1e-6
+               for ux, uy in units):
+            return round(x / chart.width, 4), round(y / chart.height, 4)
+    return None
+
+
+__all__ = ["MapPage", "free_spot"]
