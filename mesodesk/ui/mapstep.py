@@ -117,7 +117,7 @@ class ChartView(QGraphicsView):
                                       "the selected points. The table of points does the same "
                                       "from the keyboard.")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(self.fontMetrics().height() * 14, self.fontMetrics().height() * 16)
+        self.setMinimumSize(self.fontMetrics().height() * 14, self.fontMetrics().height() * 14)
 
     def point_at(self, pos: QtCore.QPoint) -> PointItem | None:
         """The dot under ``pos`` (its number label does not count: a click there adds)."""
@@ -150,8 +150,10 @@ class ChartView(QGraphicsView):
         super().resizeEvent(event)
         self.fit()
 
+    focus = QRectF()         # the part of the chart to show (empty: all of it)
+
     def fit(self) -> None:
-        rect = self.sceneRect()
+        rect = self.focus if not self.focus.isEmpty() else self.sceneRect()
         if not rect.isEmpty():
             self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
 
@@ -296,7 +298,13 @@ class MapPage(StepPage):
         splitter.setChildrenCollapsible(False)
         self.scene = QGraphicsScene(self)
         self.view = ChartView(self.scene)
-        splitter.addWidget(self.view)
+        chart_side = QWidget()
+        chart_column = QVBoxLayout(chart_side)
+        chart_column.setContentsMargins(0, 0, 0, 0)
+        chart_column.addWidget(self.view, 1)
+        toggles = QHBoxLayout()
+        chart_column.addLayout(toggles)
+        splitter.addWidget(chart_side)
         right = QWidget()
         side = QVBoxLayout(right)
         side.setContentsMargins(0, 0, 0, 0)
@@ -316,6 +324,8 @@ class MapPage(StepPage):
             QHeaderView.ResizeMode.ResizeToContents)
         self.table.setItemDelegate(CellDelegate(self))
         self.table.setMinimumWidth(self.fontMetrics().height() * 12)
+        self.table.setMinimumHeight(self.fontMetrics().height() * 6)
+        self.table.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.6))
         side.addWidget(labelled("Injection &points", self.table))
         side.addWidget(self.table, 1)
         place = QHBoxLayout()
@@ -336,16 +346,23 @@ class MapPage(StepPage):
         side.addLayout(actions)
         self.follow = button("Volume fo&llows the points")
         self.follow.setToolTip("Make the product's recorded volume the total of its points")
-        self.spacing = checkbox("Show the &spacing guide")
+        self.spacing = checkbox("&Spacing guide")
         self.spacing.setChecked(True)
+        self.spacing.setToolTip("A grid and rings the label's minimum spacing apart")
+        self.whole = checkbox("&Whole chart")
+        self.whole.setToolTip("Off: the chart is zoomed to the plan's areas and the points")
         more = QHBoxLayout()
         more.addWidget(self.follow)
-        more.addWidget(self.spacing)
         more.addStretch(1)
         side.addLayout(more)
+        toggles.addWidget(self.spacing)
+        toggles.addWidget(self.whole)
+        toggles.addStretch(1)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
+        h = self.fontMetrics().height()
+        splitter.setSizes([h * 24, h * 22])
         self.body.addWidget(splitter, 1)
         self.totals = note(rich=True)
         self.totals.setAccessibleName("Running totals")
@@ -384,6 +401,7 @@ class MapPage(StepPage):
         self.remove_point.clicked.connect(self.remove_selected)
         self.follow.clicked.connect(self.volume_follows_points)
         self.spacing.toggled.connect(lambda _on: self._draw())
+        self.whole.toggled.connect(lambda _on: self._draw())
 
     # --- the data ------------------------------------------------------------------------
     def entries(self) -> list[dict]:
@@ -662,7 +680,27 @@ class MapPage(StepPage):
             self.scene.addItem(item)
             item.setPos(x * rect.width(), y * rect.height())
             self._items[key] = item
+        self.view.focus = QRectF() if self.whole.isChecked() else self._focus(chart, planned)
         self.view.fit()
+
+    def _focus(self, chart: Chart, planned: set[str]) -> QRectF:
+        """The plan's areas and the points on this chart, with a margin: what the view
+        zooms to (at least a third of the chart each way; all of it when nothing is planned)."""
+        rect = self._chart_rect
+        box = QRectF()
+        for region in chart.regions:
+            if region.area in planned:
+                x0, y0, x1, y1 = (v * self._scale for v in region.box)
+                box = box.united(QRectF(x0, y0, x1 - x0, y1 - y0))
+        for item in self._items.values():
+            box = box.united(QRectF(item.pos().x() - 1, item.pos().y() - 1, 2, 2))
+        if box.isEmpty():
+            return QRectF()
+        width = max(box.width() * 1.5, rect.width() / 3)
+        height = max(box.height() * 1.5, rect.height() / 3)
+        centre = box.center()
+        return QRectF(centre.x() - width / 2, centre.y() - height / 2,
+                      width, height).intersected(rect)
 
     def _fill_table(self) -> None:
         rows = list(self._numbered())
@@ -782,7 +820,9 @@ class MapPage(StepPage):
         if spot is None:
             self.status.setText("That area has no room left on this chart.")
             return
-        if self.add_at(*spot):
+        if self.add_at(*spot):       # ready to type the new point's position
+            self.table.setCurrentCell(self.table.currentRow(), ACROSS,
+                                      QtCore.QItemSelectionModel.SelectionFlag.NoUpdate)
             self.table.setFocus()
 
     def _released(self) -> None:
@@ -880,7 +920,7 @@ class MapPage(StepPage):
             self.table.setSelectionMode(mode)
             if keys and keys[-1] in self._rows:
                 row = self._rows.index(keys[-1])
-                self.table.setCurrentCell(row, max(self.table.currentColumn(), ACROSS),
+                self.table.setCurrentCell(row, max(self.table.currentColumn(), 0),
                                           QtCore.QItemSelectionModel.SelectionFlag.NoUpdate)
         finally:
             self._syncing = False
