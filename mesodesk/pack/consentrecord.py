@@ -1,15 +1,12 @@
 """The clinic's record of how consent was obtained (issue 15): how the
 patient's age was checked, the prescriber's assessment, when the information
 was first given and when consent was signed, any withdrawal, and the version
-of the clinical text this pack gave (:mod:`mesodesk.pack.textversion`)."""
+of the clinical text this pack gave (:mod:`mesodesk.pack.textversion`). The
+rows open the record's first table (:func:`mesodesk.pack.parts.record`)."""
 
 from __future__ import annotations
 
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
-from reportlab.lib.units import mm
-
 from mesodesk.pack import selection as sel
-from mesodesk.pack.flow import para, table
 from mesodesk.pack.textversion import plan_text_version
 
 AGE_CHECK_METHOD = {"passport": "passport", "driving-licence": "driving licence",
@@ -48,11 +45,3 @@ def consent_rows(ctx) -> list[list[str]]:
                                   + (f". Reason: {w.reason}" if w.reason.strip() else "")])
     rows.append(["Information text version", plan_text_version(c, ctx.catalogue)])
     return rows
-
-
-def consent_record(ctx) -> list[Flowable]:
-    w = ctx.width
-    return [CondPageBreak(40 * mm),
-            KeepTogether([para("Consent", "Heading"),
-                          table(consent_rows(ctx), [0.28 * w, 0.72 * w],
-                                shade_first_column=True)])]

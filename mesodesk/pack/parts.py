@@ -19,7 +19,6 @@ from functools import cached_property
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (CondPageBreak, Flowable, KeepInFrame, KeepTogether, PageBreak,
                                 Table)
 
@@ -262,7 +261,7 @@ def key_facts(ctx: PackContext) -> list[Flowable]:
         ["Whom to call", phones],
     ]
     rows = [[para(label, "KeyLabel"), value] for label, value in rows]
-    t = table(rows, [0.24 * w, 0.76 * w], shade_first_column=True, compact=True)
+    t = table(rows, [0.22 * w, 0.78 * w], shade_first_column=True, compact=True)
     out.append(t)
     return out
 
@@ -339,10 +338,10 @@ def information(ctx: PackContext) -> list[Flowable]:
             out.append(cite.bullet(item.text, prefix=prefix))
 
     out += heading("After your treatment")
-    out.append(para("The aftercare card, the last page of your copy, tells you how to look "
-                    "after your skin, the warning signs to watch for and whom to call. "
-                    "Keep it with you. Advice marked “practice advice” is what clinics "
-                    "usually advise; it has not been tested in studies."))
+    out.append(para("Your aftercare card, the last page of your copy, tells you how to care "
+                    "for your skin, what to watch for and whom to call. Keep it with you. "
+                    "“Practice advice” is what clinics usually advise; it has not been tested "
+                    "in studies."))
     out.append(cite.statement(texts.seek_help))
     return out
 
@@ -359,17 +358,18 @@ def _risks(ctx: PackContext) -> list[Flowable]:
         risks = [r for r in ctx.risks if r.frequency in frequencies]
         if not risks:
             continue
-        out += heading(title, "Subheading", 45)
+        out += heading(title, "Subheading", 30)
         for risk in risks:
             cite.texts.append(risk.name)
-            out.append(KeepTogether([
+            how_often = f"{risk.frequency_text[:1].upper()}{risk.frequency_text[1:]}."
+            out += [  # the name keeps with its text (RiskName: keepWithNext); the text may split
                 para(risk.name, "RiskName",
                      suffix=SERIOUS if risk.seriousness == "serious" else ""),
-                para(f"{risk.frequency_text[:1].upper()}{risk.frequency_text[1:]}.".replace("..", "."),
-                     "RiskText", prefix="<i>How often:</i> "),
-                cite.statement(risk.patient_text, "RiskText"),
+                # how often, then what it is, in one paragraph: one frequency, said first
+                cite.statement(risk.patient_text, "RiskText",
+                               prefix=f"<i>How often:</i> {markup(how_often.replace('..', '.'))} "),
                 cite.statement(risk.what_to_do, "RiskText", prefix="<i>What to do:</i> "),
-            ]))
+            ]
     return out
 
 
@@ -381,17 +381,27 @@ def glossary(ctx: PackContext, used_text: str) -> list[Flowable]:
                     for x in (t.term, *t.also))]
     if not terms:
         return []
-    cells: list[Flowable] = [para("Words explained", "Subheading")]
+    entries: list[Flowable] = []
     for t in terms:
         ctx.citations.texts.append(t.meaning.text)
-        cells.append(para(t.meaning.text, "Glossary", prefix=f"<b>{markup(t.term)}:</b> ",
-                          suffix=ctx.citations.mark(t.meaning.source)))
-    box = Table([[cells]], colWidths=[ctx.width], hAlign="LEFT", splitInRow=1)
+        entries.append(para(t.meaning.text, "Glossary", prefix=f"<b>{markup(t.term)}:</b> ",
+                            suffix=ctx.citations.mark(t.meaning.source)))
+    # two columns, the first as long as the second or one entry longer, read down
+    # then across; each entry whole (a box of short entries need not fill a row)
+    inner = ctx.width / 2 - 12
+    heights = [e.wrap(inner, 1000)[1] for e in entries]
+    split = next((i for i in range(len(entries) + 1)
+                  if sum(heights[:i]) >= sum(heights[i:])), len(entries))
+    box = Table([[para("Words explained", "Subheading"), ""],
+                 [entries[:split], entries[split:]]],
+                colWidths=[ctx.width / 2] * 2, hAlign="LEFT")
     box.setStyle(table_style(("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor("#1f4e79")),
+                             ("SPAN", (0, 0), (1, 0)),
+                             ("VALIGN", (0, 0), (-1, -1), "TOP"),
                              ("LEFTPADDING", (0, 0), (-1, -1), 6),
                              ("RIGHTPADDING", (0, 0), (-1, -1), 6),
                              ("BOTTOMPADDING", (0, 0), (-1, -1), 6)))
-    return [CondPageBreak(40 * mm), gap(3), box]
+    return [KeepTogether([gap(3), box])]  # whole, on the next page if it does not fit
 
 
 # ------------------------------------------------------------- Consent form
@@ -597,17 +607,55 @@ def aftercare(ctx: PackContext) -> list[Flowable]:
 def record(ctx: PackContext) -> list[Flowable]:
     c, cat, w = ctx.consultation, ctx.catalogue, ctx.width
     out: list[Flowable] = [PageBreak(), *section_start("record", "Clinic's record")]
-    out.append(para("For the clinic's files: what was checked and planned at the "
-                    "consultation. The fingerprint at the foot of each page is the SHA-256 of "
-                    "the consultation record this file embeds; 'mesodesk verify' checks that "
-                    "the file is unaltered.", "Note"))
+    out.append(para("For the clinic's files. The fingerprint at the foot of each page is the "
+                    "SHA-256 of the embedded consultation record; 'mesodesk verify' checks "
+                    "that the file is unaltered.", "Note"))
+    # who, when, what was planned and how consent was obtained: one table
+    from mesodesk.pack.consentrecord import consent_rows
+    tech = cat.techniques[c.delivery.technique]
+    needle = cat.needles.get(c.delivery.needle_gauge)
+    needle_line = sel.needle_text(c.delivery.needle_gauge, c.delivery.needle_length_mm)
+    if needle is not None:
+        needle_line += f" (outer diameter {sel.number(needle.outer_diameter_mm)} mm)"
     rows = [
         ["Patient", f"{c.patient.name}, born {long_date(c.patient.date_of_birth)} "
                     f"(age {c.patient_age})"],
         ["Consultation date", long_date(c.date)],
         ["Practitioner", ctx.practitioner_line],
+        ["Indication", ctx.indication.name],
+        ["Areas", ctx.area_names],
+        ["Technique", f"{tech.name} (usual depth {sel.number(tech.depth_min_mm)}–"
+                      f"{sel.number(tech.depth_max_mm)} mm)"],
+        ["Device", cat.devices[c.delivery.device].name],
+        ["Needle", needle_line],
+        ["Depth", f"{sel.number(c.delivery.depth_mm)} mm"],
+        ["Plan", ctx.plan_text + (f". {c.plan.notes}" if c.plan.notes.strip() else "")],
+        *consent_rows(ctx),  # age check, prescriber, times, the text version
     ]
-    out.append(table(rows, [0.28 * w, 0.72 * w], shade_first_column=True, compact=True))
+    out.append(table(rows, [0.32 * w, 0.68 * w], shade_first_column=True, compact=True))
+
+    out += heading("Products", room_mm=45)
+    rows = [["Product", "Status", "Lot", "Expiry", "Volume"]]
+    for use in c.products:
+        volume = f"{sel.number(use.volume_ml)} mL"
+        if use.injections:
+            volume += f", {use.injections} injections"
+        if use.id == OTHER:
+            name, status = use.name, "not in catalogue"
+        else:
+            product = cat.products[use.id]
+            name = product.name
+            status = sel.STATUS_SHORT[sel.use_status(product, c.indication)]
+        rows.append([name, status, use.lot or "not recorded", use.expiry.isoformat(), volume])
+    out.append(table(rows, [0.3 * w, 0.16 * w, 0.16 * w, 0.18 * w, 0.2 * w], header=True,
+                     compact=True))
+    for use in ctx.others:
+        out.append(labelled(f"{use.name}: not in the catalogue; risk text written by the "
+                            "practitioner", use.risk_text.strip() or "none written"))
+    notes = [(p.name, p.practitioner_note) for p, _ in ctx.products if p.practitioner_note]
+    if notes:
+        out.append(para("Notes for the practitioner", "Subheading"))
+        out += [labelled(name, note) for name, note in notes]
 
     out += heading("Health questions")
     questions_ = sorted(cat.screening.items(), key=lambda kv: (kv[1].order, kv[0]))
@@ -633,7 +681,7 @@ def record(ctx: PackContext) -> list[Flowable]:
     if not ctx.findings:
         out.append(para("The safety rules found nothing that needs attention."))
     else:
-        rows = [["Finding", "Kind", "How it was resolved"]]
+        rows = [["Finding (rule id, kind and message)", "How it was resolved"]]
         consent_ = c.consent
         for f in ctx.findings:
             kind = SEVERITY[f.severity] + (" (absolute)" if f.absolute else "")
@@ -646,115 +694,40 @@ def record(ctx: PackContext) -> list[Flowable]:
             else:
                 override = consent_.override_for(f.rule)
                 how = f"Overridden by the practitioner. Reason: {override.reason if override else ''}"
-            rows.append([[para(f.rule, "CellBold"),
+            rows.append([[para(f.rule, "CellBold", suffix=f" · {markup(kind)}"),
                           para(f.message, "Cell", suffix=ctx.citations.mark(f.source))],
-                         kind, how])
-        out.append(table(rows, [0.5 * w, 0.17 * w, 0.33 * w], header=True))
+                         how])
+        out.append(table(rows, [0.64 * w, 0.36 * w], header=True))
 
     if ctx.teach_back:
         outcomes = _teach_back_outcomes(ctx)
         rows = [["Teach-back question (a good answer covers)", "Outcome"]]
         for q in ctx.teach_back:
             got = outcomes.get(" ".join(q.question.split()))
-            rows.append([[para(q.question, "CellBold"), para(q.answer, "Cell")],
+            rows.append([para(q.answer, "Cell", prefix=f"<b>{markup(q.question)}</b> "),
                          _outcome_text(*got) if got else "Not recorded in the file"])
         out += heading("Teach-back", room_mm=50)
-        out.append(table(rows, [0.7 * w, 0.3 * w], header=True, compact=True))
+        out.append(table(rows, [0.76 * w, 0.24 * w], header=True, compact=True))
 
-    tech = cat.techniques[c.delivery.technique]
-    needle = cat.needles.get(c.delivery.needle_gauge)
-    needle_line = sel.needle_text(c.delivery.needle_gauge, c.delivery.needle_length_mm)
-    if needle is not None:
-        needle_line += f" (outer diameter {sel.number(needle.outer_diameter_mm)} mm)"
-    rows = [
-        ["Indication", ctx.indication.name],
-        ["Areas", ctx.area_names],
-        ["Technique", f"{tech.name} (usual depth {sel.number(tech.depth_min_mm)}–"
-                      f"{sel.number(tech.depth_max_mm)} mm)"],
-        ["Device", cat.devices[c.delivery.device].name],
-        ["Needle", needle_line],
-        ["Depth", f"{sel.number(c.delivery.depth_mm)} mm"],
-        ["Plan", ctx.plan_text + (f". {c.plan.notes}" if c.plan.notes.strip() else "")],
-    ]
-    out.append(KeepTogether([para("Treatment", "Heading"),
-                             table(rows, [0.28 * w, 0.72 * w], shade_first_column=True,
-                                   compact=True)]))
-
-    out += heading("Products", room_mm=45)
-    rows = [["Product", "Status", "Lot", "Expiry", "Volume"]]
-    for use in c.products:
-        volume = f"{sel.number(use.volume_ml)} mL"
-        if use.injections:
-            volume += f", {use.injections} injections"
-        if use.id == OTHER:
-            name, status = use.name, "not in catalogue"
-        else:
-            product = cat.products[use.id]
-            name = product.name
-            status = sel.STATUS_SHORT[sel.use_status(product, c.indication)]
-        rows.append([name, status, use.lot or "not recorded", use.expiry.isoformat(), volume])
-    out.append(table(rows, [0.3 * w, 0.16 * w, 0.16 * w, 0.18 * w, 0.2 * w], header=True,
-                     compact=True))
-    for use in ctx.others:
-        out.append(labelled(f"{use.name}: not in the catalogue; risk text written by the "
-                            "practitioner", use.risk_text.strip() or "none written"))
-    notes = [(p.name, p.practitioner_note) for p, _ in ctx.products if p.practitioner_note]
-    if notes:
-        out.append(para("Notes for the practitioner", "Subheading"))
-        out += [labelled(name, note) for name, note in notes]
     out += chart.record_map(ctx)  # the injection map, when the products have points
-    from mesodesk.pack.consentrecord import consent_record  # age check, prescriber, times
-    out += consent_record(ctx)
     return out
 
 
 # --------------------------------------------------------------- References
 
-def reference_line(number: int, src, width: float, font: str, size: float) -> str:
-    """One source on one line: first author or body, year, short title, where
-    published, DOI or PMID (else the address). The title, then the place of
-    publication, are shortened to fit ``width``."""
-    authors = src.authors.strip()
-    first = authors.split(",")[0].strip() if authors else ""
-    if first and ("," in authors or "et al" in authors) and "et al" not in first:
-        first += " et al."
-    where = src.publisher.strip()
-    if not first:
-        first, where = where, ""
-    if src.doi:
-        ident = f"doi:{src.doi}"
-    elif src.pmid:
-        ident = f"PMID {src.pmid}"
-    else:
-        ident = re.sub(r"^https?://(www\.)?", "", src.url).rstrip("/")
-    title = src.title.rstrip(".")
-    head = f"{number}. {first}" + (f" ({src.year})" if src.year else "")
-
-    def line(t: str, w: str) -> str:
-        return " ".join(x for x in (head + ".", t + ".", (w + ".") if w else "", ident) if x)
-
-    def fits(text: str) -> bool:
-        return stringWidth(text, font, size) <= width
-
-    text = line(title, where)
-    if not fits(text) and not (src.doi or src.pmid):
-        ident = ident.split("/")[0]  # the site, when the whole address does not fit
-        text = line(title, where)
-    while not fits(text) and len(title) > 24:
-        title = title[:-1].rstrip(" ,:;-")
-        text = line(title + "…", where)
-    while not fits(text) and len(where) > 12:
-        where = where[:-1].rstrip(" ,:;-")
-        text = line(title + "…" if title != src.title.rstrip(".") else title, where + "…")
-    return text
-
-
 def references(ctx: PackContext) -> list[Flowable]:
-    """The sources cited in either copy, numbered as in the text (built last)."""
-    style = stylesheet()["Reference"]
+    """The sources cited in either copy, numbered as in the text (built last):
+    one line each, a second for a long title where the last page has room
+    (:mod:`mesodesk.pack.referencelist`)."""
+    from mesodesk.pack.referencelist import entry, reference_texts
+
+    sheet = stylesheet()
+    style, head = sheet["Reference"], sheet["Heading"]
     out: list[Flowable] = [PageBreak(), *section_start("references", "References", "Heading")]
-    for number, key in enumerate(ctx.citations.order, start=1):
-        src = ctx.catalogue.sources[key]
-        text = reference_line(number, src, ctx.width - 2, style.fontName, style.fontSize)
-        out.append(BidiParagraph(markup(text), style))
+    entries = [entry(number, ctx.catalogue.sources[key])
+               for number, key in enumerate(ctx.citations.order, start=1)]
+    frame = ctx.geometry.frame_height
+    texts = reference_texts(entries, style, ctx.width,
+                            frame - head.leading - head.spaceBefore - head.spaceAfter, frame)
+    out += [BidiParagraph(markup(text), style) for text in texts]
     return out

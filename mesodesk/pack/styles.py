@@ -62,7 +62,7 @@ def stylesheet() -> StyleSheet1:
     register_fonts()
     sheet = StyleSheet1()
     body = ParagraphStyle("Body", fontName=FAMILY, fontSize=12, leading=16, textColor=INK,
-                          alignment=TA_LEFT, spaceAfter=6, bulletFontName=FAMILY,
+                          alignment=TA_LEFT, spaceAfter=5, bulletFontName=FAMILY,
                           bulletFontSize=12)
     sheet.add(body)
     sheet.add(ParagraphStyle("BodyTight", parent=body, spaceAfter=0))
@@ -74,7 +74,7 @@ def stylesheet() -> StyleSheet1:
     sheet.add(ParagraphStyle("Alert", parent=body, fontName=BOLD, textColor=ALERT))
     sheet.add(ParagraphStyle("Note", parent=body, textColor=colors.HexColor("#404040")))
     sheet.add(ParagraphStyle("Reference", parent=body, fontSize=REFERENCE_PT, leading=11.2,
-                             spaceAfter=0))
+                             spaceAfter=0, leftIndent=12, firstLineIndent=-12))
     # the name of each risk, and the row labels of the key facts, act as headings
     sheet.add(ParagraphStyle("RiskName", parent=body, fontName=BOLD, fontSize=13, leading=17,
                              spaceBefore=4, spaceAfter=1, keepWithNext=1))
