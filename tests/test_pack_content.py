@@ -280,6 +280,17 @@ def test_key_facts_fit_on_the_first_page(catalogue, paper):
     assert "More about your treatment" not in first and "More about your treatment" in second
 
 
+@pytest.mark.parametrize("plan", sorted(p.stem for p in DATA.glob("*.json")))
+def test_every_plans_key_facts_end_on_page_one(catalogue, plan):
+    """The whole key-facts table, down to the 999 line, is on page 1 (A4), and
+    page 2 starts with the information, not the table's last row."""
+    pdf = build_pack(load(DATA / f"{plan}.json"), catalogue, sealed=False)
+    reader = PdfReader(io.BytesIO(pdf))
+    first, second = (flat(reader.pages[i].extract_text()) for i in (0, 1))
+    assert "Call 999 at once" in first
+    assert second.startswith("More about your treatment"), second[:80]
+
+
 def test_a_non_english_patient_is_told_the_pack_is_in_english(make_consultation, catalogue):
     pdf = build_pack(make_consultation({"language": "pl"}), catalogue)
     first = flat(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
