@@ -306,3 +306,30 @@ def test_the_map_is_optional_and_complete_only_with_valid_points(window, qtbot):
     qtbot.waitUntil(lambda: not points(window))
     window.refresh()
     assert window.session.snapshot().complete("map")
+
+
+def test_a_carried_map_is_shown_and_may_be_cleared(window, qtbot):
+    """The next session starts from the last map; the practitioner may clear it."""
+    from mesodesk.session.carry import carry_last_map
+
+    last = load_example("pack_dca_map.json")                  # 20 points, two charts
+    draft = merge(submental_plan(), {"date": "2026-12-23", "products": [
+        {"id": "deoxycholic-acid", "lot": "KYB3001", "expiry": "2027-12-31",
+         "volume_ml": 4.0}]})
+    page = open_map(qtbot, window, carry_last_map(draft, last))
+    assert page.table.rowCount() == 20
+    assert page.chart.currentData() == last["products"][0]["points"][0]["view"]
+    assert len(page._items) == sum(p["view"] == page.chart.currentData()
+                                   for p in last["products"][0]["points"])
+    assert "20 points, 4 mL of 4 mL recorded" in page.totals.text()
+    assert "KYB3001" in page.totals.text()                     # this session's vial
+    page.clear_points.setFocus()
+    qtbot.keyClick(page.clear_points, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not points(window))
+    assert page.table.rowCount() == 0 and not page._items
+    assert page.status.text() == "20 points cleared; Ctrl+Z brings them back."
+    assert QApplication.focusWidget() is page.table             # still on the page
+    undo(qtbot, page.table)
+    qtbot.waitUntil(lambda: len(points(window)) == 20)
+    assert points(window) == last["products"][0]["points"]
+    assert page.table.rowCount() == 20

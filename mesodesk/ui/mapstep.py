@@ -22,7 +22,7 @@ import math
 from typing import Any, Iterator
 
 from PySide6 import QtCore
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (QAction, QBrush, QColor, QKeySequence, QPainter, QPainterPath, QPen,
                            QPolygonF, QUndoCommand, QUndoStack)
 from PySide6.QtSvg import QSvgRenderer
@@ -78,13 +78,18 @@ class PointItem(QGraphicsEllipseItem):
                       | QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setZValue(10)
-        self.setToolTip(f"Point {number_}")
         label = QGraphicsSimpleTextItem(str(number_), self)
         label.setBrush(QBrush(QColor("#111111")))
         label.setPos(radius * 0.9, -radius * 2.4)
         label.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.label = label
-        self.setCursor(Qt.CursorShape.OpenHandCursor)
+        self.number = number_
+        self.point: dict = {}     # the point it shows (the dict itself, kept alive)
+
+    def renumber(self, number_: int) -> None:
+        if number_ != self.number:
+            self.number = number_
+            self.label.setText(str(number_))
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange:
@@ -256,7 +261,13 @@ class MapPage(StepPage):
         self._entries_seen: tuple[int, ...] = ()
         self._view = ""                      # the chart on screen
         self._rows: list[tuple[int, int]] = []   # table row -> (entry, point)
-        self._items: dict[tuple[int, int], PointItem] = {}
+        self._items: dict[tuple[int, int], PointItem] = {}   # the dots on screen by key
+        self._dots: dict[int, PointItem] = {}                # ... by id() of their point
+        self._layout: tuple = ()                             # what the chart was drawn for
+        self._row_cache: list[tuple] = []                    # the table's rows as shown
+        self._row_of: dict[tuple[int, int], int] = {}
+        self._areas: dict[tuple[str, float, float], str | None] = {}
+        self._row_memo: dict[int, tuple[dict, tuple, tuple]] = {}
         self._volumes: dict[int, float] = {}   # volume per point chosen, per entry (id())
         self._syncing = False
         self._chart_rect = QRectF()
@@ -320,8 +331,9 @@ class MapPage(StepPage):
                                    | QAbstractItemView.EditTrigger.DoubleClicked)
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        # columns fitted to their contents when the page is shown, not on every change
+        # (ResizeToContents measures every row each time: too slow with many points)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setItemDelegate(CellDelegate(self))
         self.table.setMinimumWidth(self.fontMetrics().height() * 12)
         self.table.setMinimumHeight(self.fontMetrics().height() * 6)
@@ -340,6 +352,9 @@ class MapPage(StepPage):
         self.remove_point = button("&Remove point")
         self.undo_button = button("&Undo")
         self.redo_button = button("Redo")
+        self.clear_points = button("&Clear all points")
+        self.clear_points.setToolTip("Start the map afresh, for example when the last "
+                                     "session's points are not kept")
         for b in (self.add_point, self.remove_point, self.undo_button, self.redo_button):
             actions.addWidget(b)
         actions.addStretch(1)
@@ -353,6 +368,7 @@ class MapPage(StepPage):
         self.whole.setToolTip("Off: the chart is zoomed to the plan's areas and the points")
         more = QHBoxLayout()
         more.addWidget(self.follow)
+        more.addWidget(self.clear_points)
         more.addStretch(1)
         side.addLayout(more)
         toggles.addWidget(self.spacing)
@@ -400,6 +416,7 @@ class MapPage(StepPage):
         self.add_point.clicked.connect(self.add_in_area)
         self.remove_point.clicked.connect(self.remove_selected)
         self.follow.clicked.connect(self.volume_follows_points)
+        self.clear_points.clicked.connect(self.clear_all)
         self.spacing.toggled.connect(lambda _on: self._draw())
         self.whole.toggled.connect(lambda _on: self._draw())
 
@@ -477,9 +494,7 @@ class MapPage(StepPage):
             self._entries_seen = seen
         self._fill_choices()
         self._draw()
-
-    def entered(self) -> None:
-        self.load()
+        self.table.resizeColumnsToContents()
 
     def _fill_choices(self) -> None:
         self._syncing = True
@@ -593,7 +608,12 @@ class MapPage(StepPage):
         return self._renderers[view]
 
     def _draw(self) -> None:
-        """The chart on screen with its points, the table and the totals, from the dict."""
+        """The chart on screen with its points, the table and the totals, from the dict.
+
+        Only what changed is redrawn: the chart's drawing when the chart, the
+        product or a guide changes; a point's dot when its point changes; the
+        table rows between the unchanged ones (so a change stays quick with
+        hundreds of points)."""
         self._syncing = True
         try:
             self._draw_chart()
@@ -601,20 +621,45 @@ class MapPage(StepPage):
         finally:
             self._syncing = False
         self._show_totals()
-        self.follow.setEnabled(bool(self._current_entry() is not None
-                                    and self.points_of(self._current_entry() or {})))
+        entry = self._current_entry()
+        self.follow.setEnabled(bool(entry is not None and self.points_of(entry)))
         self.remove_point.setEnabled(bool(self._rows))
+        self.clear_points.setEnabled(bool(self._rows))
+
+    def _guide_cell(self, chart: Chart) -> float:
+        """The label's spacing in scene units when the guide is on, else 0."""
+        entry = self._current_entry()
+        product = self._product(entry) if entry is not None else None
+        spacing = product.min_spacing_cm if product is not None else None
+        if not spacing or not self.spacing.isChecked():
+            return 0.0
+        return spacing / chart.cm_per_unit * self._scale
 
     def _draw_chart(self) -> None:
-        self.scene.clear()
-        self._items = {}
         chart = _chart(self._view)
         renderer = self._renderer(self._view) if chart is not None else None
-        if chart is None or renderer is None:
-            self.scene.setSceneRect(QRectF())
-            return
+        planned = tuple(sorted(a for a in self.data.get("areas") or [] if isinstance(a, str)))
+        layout = (self._view, self.product.currentIndex(), self.spacing.isChecked(),
+                  self.whole.isChecked(), planned, renderer is not None)
+        if layout != self._layout:
+            self._layout = layout
+            self._items, self._dots = {}, {}
+            self.scene.clear()
+            if chart is None or renderer is None:
+                self.scene.setSceneRect(QRectF())
+                return
+            self._draw_background(chart, renderer, set(planned))
+            self._sync_points(chart)
+            self.view.focus = (QRectF() if self.whole.isChecked()
+                               else self._focus(chart, set(planned)))
+            self.view.fit()
+        elif chart is not None and renderer is not None:
+            self._sync_points(chart)
+
+    def _draw_background(self, chart: Chart, renderer: QSvgRenderer, planned: set[str]) -> None:
         svg = QGraphicsSvgItem()
         svg.setSharedRenderer(renderer)
+        svg.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         rect = svg.boundingRect()
         paper = QGraphicsRectItem(rect)
         paper.setBrush(QBrush(PAPER))
@@ -622,7 +667,6 @@ class MapPage(StepPage):
         self.scene.addItem(paper)
         self._scale = rect.width() / chart.width
         self._chart_rect = rect
-        planned = set(self.data.get("areas") or [])
         shade = QColor(self.palette().highlight().color())
         shade.setAlpha(45)
         path = QPainterPath()
@@ -638,12 +682,8 @@ class MapPage(StepPage):
             self.scene.addItem(shaded)
         self.scene.addItem(svg)
         self.scene.setSceneRect(rect)
-        entry = self._current_entry()
-        product = self._product(entry) if entry is not None else None
-        spacing = product.min_spacing_cm if product is not None else None
-        cell = spacing / chart.cm_per_unit * self._scale if spacing else 0.0
-        guide = self.spacing.isChecked() and cell > 0
-        if guide:
+        cell = self._guide_cell(chart)
+        if cell > 0:
             grid = QPainterPath()
             x = rect.left()
             while x <= rect.right():
@@ -656,32 +696,54 @@ class MapPage(StepPage):
                 grid.lineTo(rect.right(), y)
                 y += cell
             lines = QGraphicsPathItem(grid)
-            pen = QPen(QColor(0, 114, 178, 60), 0)
-            lines.setPen(pen)
+            lines.setPen(QPen(QColor(0, 114, 178, 60), 0))
+            lines.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.scene.addItem(lines)
+
+    def _sync_points(self, chart: Chart) -> None:
+        """One dot per point on this chart: a point left as it was keeps its dot
+        (renumbered if need be); a new or changed one gets a new dot."""
+        rect = self._chart_rect
+        cell = self._guide_cell(chart)
         radius = self.fontMetrics().height() * 0.32
         current = self.product.currentIndex()
+        old, dots, items = self._dots, {}, {}
         for n, key, p in self._numbered():
             if p.get("view") != self._view:
                 continue
             x, y = _num(p.get("x")), _num(p.get("y"))
             if x is None or y is None:
                 continue
-            ring = None
-            if guide and key[0] == current:
-                ring = QGraphicsEllipseItem(-cell, -cell, 2 * cell, 2 * cell)
-                ring.setPen(QPen(QColor(COLOURS[key[0] % len(COLOURS)]), 0,
-                                 Qt.PenStyle.DashLine))
-                ring.setZValue(5)
-                self.scene.addItem(ring)
-            item = PointItem(key, n, QColor(COLOURS[key[0] % len(COLOURS)]), radius, rect, ring)
-            if key[0] != current:
-                item.setOpacity(0.55)
-            self.scene.addItem(item)
-            item.setPos(x * rect.width(), y * rect.height())
-            self._items[key] = item
-        self.view.focus = QRectF() if self.whole.isChecked() else self._focus(chart, planned)
-        self.view.fit()
+            item = old.pop(id(p), None)
+            if item is not None and item.point is p and item.key[0] == key[0]:
+                item.key = key
+                item.renumber(n)
+            else:
+                if item is not None:
+                    self._remove_dot(item)
+                ring = None
+                colour = QColor(COLOURS[key[0] % len(COLOURS)])
+                if cell > 0 and key[0] == current:
+                    ring = QGraphicsEllipseItem(-cell, -cell, 2 * cell, 2 * cell)
+                    ring.setPen(QPen(colour, 0, Qt.PenStyle.DashLine))
+                    ring.setZValue(5)
+                    self.scene.addItem(ring)
+                item = PointItem(key, n, colour, radius, rect, ring)
+                item.point = p
+                if key[0] != current:
+                    item.setOpacity(0.55)
+                self.scene.addItem(item)
+                item.setPos(rect.left() + x * rect.width(), rect.top() + y * rect.height())
+            dots[id(p)] = item
+            items[key] = item
+        for item in old.values():
+            self._remove_dot(item)
+        self._dots, self._items = dots, items
+
+    def _remove_dot(self, item: PointItem) -> None:
+        if item.ring is not None:
+            self.scene.removeItem(item.ring)
+        self.scene.removeItem(item)
 
     def _focus(self, chart: Chart, planned: set[str]) -> QRectF:
         """The plan's areas and the points on this chart, with a margin: what the view
@@ -702,48 +764,94 @@ class MapPage(StepPage):
         return QRectF(centre.x() - width / 2, centre.y() - height / 2,
                       width, height).intersected(rect)
 
-    def _fill_table(self) -> None:
-        rows = list(self._numbered())
-        self._rows = [key for _n, key, _p in rows]
-        self.table.setRowCount(len(rows))
+    def _row(self, key: tuple[int, int], p: dict) -> tuple:
+        """A table row's cells after the number: (text, value) each, and the colour
+        (remembered for a point that has not changed)."""
+        entry = self.entries()[key[0]]
+        context = (self._entry_name(entry), self._delivery_depth(), key[0] % len(COLOURS))
+        memo = self._row_memo.get(id(p))
+        if memo is not None and memo[0] is p and memo[1] == context:
+            return memo[2]
+        row = self._make_row(key, p)
+        self._row_memo[id(p)] = (p, context, row)
+        return row
+
+    def _make_row(self, key: tuple[int, int], p: dict) -> tuple:
+        entry = self.entries()[key[0]]
+        view = str(p.get("view", ""))
+        chart = _chart(view)
+        x, y = _num(p.get("x")), _num(p.get("y"))
+        area = None
+        if chart is not None and x is not None and y is not None:
+            spot = (view, x, y)
+            if spot not in self._areas:
+                if len(self._areas) > 5000:
+                    self._areas.clear()
+                self._areas[spot] = chart.area_at(x, y)
+            area = self._areas[spot]
+        area_name = (self.catalogue.areas[area].name if area in self.catalogue.areas
+                     else area) if area else "off the marked areas"
+        own_depth = _num(p.get("depth_mm"))
         depth = self._delivery_depth()
-        for r, (n, key, p) in enumerate(rows):
-            entry = self.entries()[key[0]]
-            chart = _chart(str(p.get("view", "")))
-            x, y = _num(p.get("x")), _num(p.get("y"))
-            area = None
-            if chart is not None and x is not None and y is not None:
-                area = chart.area_at(x, y)
-            area_name = (self.catalogue.areas[area].name if area in self.catalogue.areas
-                         else area) if area else "off the marked areas"
-            own_depth = _num(p.get("depth_mm"))
-            cells: list[tuple[str, Any]] = [
-                (str(n), None),
-                (area_name, None),
-                (number(round(x * 100, 1)) if x is not None else "?", x * 100 if x else x),
-                (number(round(y * 100, 1)) if y is not None else "?", y * 100 if y else y),
-                (number(_num(p.get("volume_ml")) or 0) if _num(p.get("volume_ml")) else "?",
-                 _num(p.get("volume_ml"))),
-                (number(own_depth) if own_depth is not None else
-                 (f"{number(depth)} (delivery)" if depth else "delivery depth"), own_depth),
-                (chart.title if chart is not None else str(p.get("view", "?")), None),
-                (self._entry_name(entry), None),
-            ]
-            for c, (text, value) in enumerate(cells):
-                item = self.table.item(r, c)
-                if item is None:
-                    item = QTableWidgetItem()
-                    flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-                    if c in EDITABLE:
-                        flags |= Qt.ItemFlag.ItemIsEditable
-                    item.setFlags(flags)
-                    self.table.setItem(r, c, item)
-                if item.text() != text:
-                    item.setText(text)
-                item.setData(Qt.ItemDataRole.UserRole, value)
-                item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{COLUMNS[c]}: {text}")
-            self.table.item(r, 0).setData(Qt.ItemDataRole.DecorationRole,
-                                          QColor(COLOURS[key[0] % len(COLOURS)]))
+        volume = _num(p.get("volume_ml"))
+        return (
+            (area_name, None),
+            (number(round(x * 100, 1)) if x is not None else "?",
+             x * 100 if x is not None else None),
+            (number(round(y * 100, 1)) if y is not None else "?",
+             y * 100 if y is not None else None),
+            (number(volume) if volume else "?", volume),
+            (number(own_depth) if own_depth is not None else
+             (f"{number(depth)} (delivery)" if depth else "delivery depth"), own_depth),
+            (chart.title if chart is not None else (view or "?"), None),
+            (self._entry_name(entry), None),
+            key[0] % len(COLOURS),
+        )
+
+    def _fill_table(self) -> None:
+        """The rows between the unchanged first and last ones are replaced; the
+        numbers after them follow."""
+        numbered = list(self._numbered())
+        if len(self._row_memo) > 4 * len(numbered) + 100:
+            self._row_memo.clear()
+        rows = [self._row(key, p) for _n, key, p in numbered]
+        old = self._row_cache
+        same = 0
+        while same < min(len(old), len(rows)) and old[same] == rows[same]:
+            same += 1
+        tail = 0
+        while (tail < min(len(old), len(rows)) - same
+               and old[len(old) - 1 - tail] == rows[len(rows) - 1 - tail]):
+            tail += 1
+        for _ in range(len(old) - tail - same):
+            self.table.removeRow(same)
+        for r in range(same, len(rows) - tail):
+            self.table.insertRow(r)
+            self._set_row(r, rows[r])
+        if not old and rows:
+            self.table.resizeColumnsToContents()
+        self._row_cache = rows
+        self._rows = [key for _n, key, _p in numbered]
+        self._row_of = {key: r for r, key in enumerate(self._rows)}
+        for r, (n, _key, _p) in enumerate(numbered[same:], start=same):
+            item = self.table.item(r, 0)
+            if item.text() != str(n):
+                item.setText(str(n))
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{COLUMNS[0]}: {n}")
+
+    def _set_row(self, r: int, row: tuple) -> None:
+        cells = ((str(r + 1), None),) + row[:-1]
+        for c, (text, value) in enumerate(cells):
+            item = QTableWidgetItem(text)
+            flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+            if c in EDITABLE:
+                flags |= Qt.ItemFlag.ItemIsEditable
+            item.setFlags(flags)
+            item.setData(Qt.ItemDataRole.UserRole, value)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{COLUMNS[c]}: {text}")
+            if c == 0:
+                item.setData(Qt.ItemDataRole.DecorationRole, QColor(COLOURS[row[-1]]))
+            self.table.setItem(r, c, item)
 
     def _show_totals(self) -> None:
         lines = []
@@ -821,8 +929,9 @@ class MapPage(StepPage):
             self.status.setText("That area has no room left on this chart.")
             return
         if self.add_at(*spot):       # ready to type the new point's position
-            self.table.setCurrentCell(self.table.currentRow(), ACROSS,
-                                      QtCore.QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.table.selectionModel().setCurrentIndex(
+                self.table.model().index(self.table.currentRow(), ACROSS),
+                QItemSelectionModel.SelectionFlag.NoUpdate)
             self.table.setFocus()
 
     def _released(self) -> None:
@@ -834,7 +943,7 @@ class MapPage(StepPage):
             x = round((item.pos().x() - rect.left()) / rect.width(), 4)
             y = round((item.pos().y() - rect.top()) / rect.height(), 4)
             if abs(x - (_num(p.get("x")) or 0)) > 1e-4 or abs(y - (_num(p.get("y")) or 0)) > 1e-4:
-                moves.append((key, p, {**p, "x": x, "y": y}))
+                moves.append((key, dict(p), {**p, "x": x, "y": y}))
         if not moves:
             return
         selected = [key for key, item in self._items.items() if item.isSelected()]
@@ -854,7 +963,7 @@ class MapPage(StepPage):
         if not keys:
             self.status.setText("Select a point to remove first.")
             return
-        first_row = min(self._rows.index(k) for k in keys if k in self._rows)
+        first_row = min(self._row_of[k] for k in keys if k in self._row_of)
         self.undo_stack.beginMacro("Remove point" if len(keys) == 1 else "Remove points")
         for entry, index in keys:
             self.undo_stack.push(PointCommand(self, "Remove point", entry, index,
@@ -862,6 +971,22 @@ class MapPage(StepPage):
         self.undo_stack.endMacro()
         if self._rows:
             self.select([self._rows[min(first_row, len(self._rows) - 1)]])
+        elif not self.view.hasFocus():
+            self.table.setFocus()     # Remove is off now: keep the focus on the page
+
+    def clear_all(self) -> None:
+        """Every point taken off the map (a carried map not kept), as one undoable change."""
+        keys = sorted(self._rows, reverse=True)
+        if not keys:
+            return
+        self.undo_stack.beginMacro("Clear the map")
+        for entry, index in keys:
+            self.undo_stack.push(PointCommand(self, "Remove point", entry, index,
+                                              dict(self.point((entry, index))), None))
+        self.undo_stack.endMacro()
+        self.status.setText(f"{len(keys)} point{'s' if len(keys) != 1 else ''} cleared; "
+                            "Ctrl+Z brings them back.")
+        self.table.setFocus()         # the button is off now: keep the focus on the page
 
     def edit_cell(self, row: int, column: int, value: float) -> None:
         """A number typed into the table: position in %, volume, depth (0: the delivery's)."""
@@ -905,42 +1030,42 @@ class MapPage(StepPage):
                                            entry.get("volume_ml"), total))
 
     # --- selection kept in step between the chart and the table --------------------------
+    def _select_rows(self, rows: list[int], current: int | None = None) -> None:
+        """Select these table rows, and nothing else, in one go."""
+        model, chooser = self.table.model(), self.table.selectionModel()
+        selection = QItemSelection()
+        for r in rows:
+            selection.select(model.index(r, 0), model.index(r, 0))
+        flags = QItemSelectionModel.SelectionFlag
+        if current is not None:
+            chooser.setCurrentIndex(model.index(current, max(self.table.currentColumn(), 0)),
+                                    flags.NoUpdate)
+        chooser.select(selection, flags.ClearAndSelect | flags.Rows)
+
     def select(self, keys: list[tuple[int, int]]) -> None:
+        """Select these points on the chart and in the table."""
         self._syncing = True
         try:
             self.scene.clearSelection()
-            self.table.clearSelection()
-            mode = self.table.selectionMode()
-            self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
             for key in keys:
                 if key in self._items:
                     self._items[key].setSelected(True)
-                if key in self._rows:
-                    self.table.selectRow(self._rows.index(key))
-            self.table.setSelectionMode(mode)
-            if keys and keys[-1] in self._rows:
-                row = self._rows.index(keys[-1])
-                self.table.setCurrentCell(row, max(self.table.currentColumn(), 0),
-                                          QtCore.QItemSelectionModel.SelectionFlag.NoUpdate)
+            rows = [self._row_of[k] for k in keys if k in self._row_of]
+            self._select_rows(rows, rows[-1] if rows else None)
         finally:
             self._syncing = False
 
     def _table_selection(self) -> None:
         if self._syncing:
             return
-        rows = sorted({i.row() for i in self.table.selectedIndexes()})
-        keys = [self._rows[r] for r in rows if r < len(self._rows)]
+        keys = self.selected_keys()
         views = {self.point(k).get("view") for k in keys}
         if len(views) == 1 and (view := views.pop()) != self._view and view in VIEWS:
             self._syncing = True
             try:
                 self.chart.setCurrentIndex(max(self.chart.findData(view), 0))
-            finally:
-                self._syncing = False
-            self._view = view
-            self._fill_areas()
-            self._syncing = True
-            try:
+                self._view = view
+                self._fill_areas()
                 self._draw_chart()
             finally:
                 self._syncing = False
@@ -959,13 +1084,7 @@ class MapPage(StepPage):
         keys = [key for key, item in self._items.items() if item.isSelected()]
         self._syncing = True
         try:
-            self.table.clearSelection()
-            mode = self.table.selectionMode()
-            self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
-            for key in keys:
-                if key in self._rows:
-                    self.table.selectRow(self._rows.index(key))
-            self.table.setSelectionMode(mode)
+            self._select_rows([self._row_of[k] for k in keys if k in self._row_of])
         finally:
             self._syncing = False
 
