@@ -333,3 +333,22 @@ def test_a_carried_map_is_shown_and_may_be_cleared(window, qtbot):
     qtbot.waitUntil(lambda: len(points(window)) == 20)
     assert points(window) == last["products"][0]["points"]
     assert page.table.rowCount() == 20
+
+
+def test_arrow_keys_move_the_selected_point_on_the_chart(window, qtbot):
+    page = open_map(qtbot, window, submental_plan())
+    click_chart(qtbot, page, *spot("submental"))
+    qtbot.waitUntil(lambda: len(points(window)) == 1)
+    before = dict(points(window)[0])
+    page.view.setFocus()
+    qtbot.keyClick(page.view, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)   # 1 cm
+    qtbot.waitUntil(lambda: points(window)[0]["x"] != before["x"])
+    chart = load_chart("face-front")
+    moved = points(window)[0]
+    assert chart.distance_cm((before["x"], before["y"]), (moved["x"], moved["y"])) == \
+        pytest.approx(1.0, abs=0.01)
+    qtbot.keyClick(page.view, Qt.Key.Key_Up)                                        # 1 mm
+    qtbot.waitUntil(lambda: points(window)[0]["y"] < moved["y"])
+    undo(qtbot, page.view)
+    undo(qtbot, page.view)
+    qtbot.waitUntil(lambda: points(window)[0] == before)

@@ -111,6 +111,7 @@ class ChartView(QGraphicsView):
     clicked = Signal(QPointF)
     released = Signal()
     delete_pressed = Signal()
+    nudged = Signal(float, float)     # arrow keys: move the selected points (cm right, down)
 
     def __init__(self, scene: QGraphicsScene) -> None:
         super().__init__(scene)
@@ -119,7 +120,8 @@ class ChartView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.NoDrag)
         self.setAccessibleName("Injection chart")
         self.setAccessibleDescription("Click to add a point, drag to move it, Delete removes "
-                                      "the selected points. The table of points does the same "
+                                      "the selected points, the arrow keys move them by 1 mm "
+                                      "(with Shift by 1 cm). The table of points does the same "
                                       "from the keyboard.")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(self.fontMetrics().height() * 14, self.fontMetrics().height() * 14)
@@ -147,6 +149,14 @@ class ChartView(QGraphicsView):
     def keyPressEvent(self, event: Any) -> None:
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_pressed.emit()
+            event.accept()
+            return
+        arrows = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0),
+                  Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+        if event.key() in arrows and self.scene() is not None and self.scene().selectedItems():
+            step = 1.0 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 0.1
+            dx, dy = arrows[Qt.Key(event.key())]
+            self.nudged.emit(dx * step, dy * step)
             event.accept()
             return
         super().keyPressEvent(event)
@@ -277,8 +287,8 @@ class MapPage(StepPage):
 
         self.body.addWidget(note(
             "Optional: where each product went. Click the chart to add a point, drag to move "
-            "it, Delete removes it, Ctrl+Z undoes. The table of points does the same from the "
-            "keyboard."))
+            "it (or use the arrow keys), Delete removes it, Ctrl+Z undoes. The table of points "
+            "does the same from the keyboard."))
         self.product = QComboBox()
         self.chart = QComboBox()
         self.volume = QDoubleSpinBox()
@@ -410,6 +420,7 @@ class MapPage(StepPage):
         self.view.clicked.connect(self._clicked)
         self.view.released.connect(self._released)
         self.view.delete_pressed.connect(self.remove_selected)
+        self.view.nudged.connect(self.nudge)
         self.table.delete_pressed.connect(self.remove_selected)
         self.table.itemSelectionChanged.connect(self._table_selection)
         self.scene.selectionChanged.connect(self._scene_selection)
@@ -492,6 +503,7 @@ class MapPage(StepPage):
         if seen != self._entries_seen:       # another consultation, or products changed
             self.undo_stack.clear()
             self._entries_seen = seen
+            self._view = ""                  # the chart that suits it is chosen afresh
         self._fill_choices()
         self._draw()
         self.table.resizeColumnsToContents()
@@ -952,6 +964,29 @@ class MapPage(StepPage):
             self.undo_stack.push(PointCommand(self, "Move point", key[0], key[1], before, after))
         self.undo_stack.endMacro()
         self.select(selected)
+
+    def nudge(self, right_cm: float, down_cm: float) -> None:
+        """Move the selected points on the chart by a distance (the arrow keys)."""
+        chart = _chart(self._view)
+        keys = [key for key, item in self._items.items() if item.isSelected()]
+        if chart is None or not keys:
+            return
+        dx = right_cm / (chart.width * chart.cm_per_unit)
+        dy = down_cm / (chart.height * chart.cm_per_unit)
+        moves = []
+        for key in keys:
+            p = self.point(key)
+            x = round(min(max((_num(p.get("x")) or 0) + dx, 0.0), 1.0), 4)
+            y = round(min(max((_num(p.get("y")) or 0) + dy, 0.0), 1.0), 4)
+            if (x, y) != (p.get("x"), p.get("y")):
+                moves.append((key, dict(p), {**p, "x": x, "y": y}))
+        if not moves:
+            return
+        self.undo_stack.beginMacro("Move point" if len(moves) == 1 else "Move points")
+        for key, before, after in moves:
+            self.undo_stack.push(PointCommand(self, "Move point", key[0], key[1], before, after))
+        self.undo_stack.endMacro()
+        self.select(keys)
 
     def selected_keys(self) -> list[tuple[int, int]]:
         """The points selected (the table's rows; a selection on the chart is copied there)."""
