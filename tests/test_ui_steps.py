@@ -37,6 +37,9 @@ def test_a_step_added_to_the_table_gets_its_page_in_the_window(qtbot, monkeypatc
     assert titles[ids.index("review")] == "Photographs taken"
     assert len(titles) == len(STEPS) + 1
     window.go("plan")
+    plan = window.pages["plan"]
+    plan.sessions.setValue(4)        # the plan's required fields, so Next may go on
+    plan.interval.setValue(2)
     qtbot.mouseClick(window.next, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.step_id == "photos")
     assert isinstance(window.page_stack.currentWidget(), PhotosPage)

@@ -136,10 +136,10 @@ def test_a_whole_consultation_by_keyboard_and_mouse_to_a_signed_saved_pdf(
 
     formulation = window.pages["formulation"]
     assert window.step_id == "formulation"
-    assert formulation.product.itemText(0).endswith("\u2014 suited")
-    formulation.product.setFocus()
-    qtbot.keyClick(formulation.product, Qt.Key.Key_Home)  # the first suited product
-    assert formulation.product.currentIndex() == 0
+    # the first product suited to the indication is preselected: no key needed
+    assert formulation.product.currentText().endswith("\u2014 suited")
+    assert formulation.product.currentData() == \
+        catalogue.indications["skin-rejuvenation"].products[0]
     qtbot.mouseClick(formulation.add_product, Qt.MouseButton.LeftButton)
     row = formulation.rows[0]
     assert QApplication.focusWidget() is row.lot

@@ -222,7 +222,7 @@ class ConsultationSession:
     def _key(self) -> tuple:
         s = self.state
         return (json.dumps(s.data, sort_keys=True, default=str), s.pack_viewed, s.wet_ink,
-                s.finished)
+                s.finished, tuple(sorted(s.unconfirmed)))
 
     def snapshot(self) -> Snapshot:
         """Findings and step states for the consultation as it is now, computed
@@ -263,6 +263,8 @@ class ConsultationSession:
         if not force and not self.can_enter(step_id):
             return False
         self.step_id = step_id
+        # what the indication suggested for this step is now on screen: it counts
+        self.state.unconfirmed.difference_update(self.table.step(step_id).sections)
         return True
 
     def next_step(self) -> str | None:

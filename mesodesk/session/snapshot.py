@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from mesodesk.rules import Finding, evaluate, sort_findings, unresolved
+from mesodesk.session import required
 from mesodesk.session.draft import (consent_of, partial_consultation, to_consultation,
                                     unsigned)
 from mesodesk.session.steps import FlowState, StepTable
@@ -68,6 +69,7 @@ class Snapshot:
         #: every finding still open: the review is complete without any
         self.unresolved: list[Finding] = unresolved(everything, consent)
         self._complete: dict[str, bool] = {}
+        self._gaps: dict[str, list[required.Gap]] = {}
 
     @property
     def data(self) -> dict:
@@ -93,6 +95,19 @@ class Snapshot:
         if step_id not in self._complete:
             self._complete[step_id] = bool(self.table.step(step_id).complete(self))
         return self._complete[step_id]
+
+    def gaps_for(self, step_id: str) -> list[required.Gap]:
+        """The required fields of this step still to fill in (empty: none)."""
+        if step_id not in self._gaps:
+            self._gaps[step_id] = required.gaps(self.table.step(step_id).sections, self.data,
+                                                self.catalogue, self.state.unconfirmed)
+        return self._gaps[step_id]
+
+    def gaps_up_to(self, step_id: str) -> list[tuple[str, required.Gap]]:
+        """(step id, gap) for this step and every step before it: what was left
+        behind or is still open here (the steps ahead are simply not done yet)."""
+        steps = self.table.before(step_id) + (self.table.step(step_id),)
+        return [(s.id, g) for s in steps for g in self.gaps_for(s.id)]
 
     def findings_for(self, step_id: str) -> list[Finding]:
         return [f for f in self.findings if self.table.step_for_path(f.path) == step_id]

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence, Union
 
 from mesodesk.domain import (Clinic, Delivery, InjectionPoint, Patient, Plan, Practitioner,
                              ProductUse, Screening)
+from mesodesk.session import required
 from mesodesk.session.draft import Data, builds, consultation_date
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ class FlowState:
     wet_ink: bool = False             # printed for wet-ink signature instead of the pad
     finished: bool = False            # the pack is signed (or printed) and stored
     consultation_id: str | None = None
+    # sections the indication filled in that the practitioner has not had on screen yet
+    unconfirmed: set[str] = field(default_factory=set)
 
 
 class Facts(Protocol):
@@ -60,6 +63,7 @@ class Facts(Protocol):
     def unsigned_fingerprint(self) -> str | None: ...
 
     def complete(self, step_id: str) -> bool: ...
+    def unfinished_before(self, step_id: str) -> list[str]: ...
 
 
 Follows = Union[str, Callable[[Facts], Union[str, None]], None]
@@ -79,15 +83,22 @@ class Step:
 
 
 # --- when each step is complete -------------------------------------------------------------
+# A step is complete when its required fields are filled in (mesodesk.session.required),
+# not when something else (the indication's defaults) happened to fill them.
+
+
+def _filled(f: Facts, *sections: str) -> bool:
+    return not required.gaps(sections, f.data, f.catalogue, f.state.unconfirmed)
 
 
 def _clinic(f: Facts) -> bool:
-    return builds(Clinic, f.data.get("clinic")) and builds(Practitioner, f.data.get("practitioner"))
+    return (_filled(f, "clinic", "practitioner") and builds(Clinic, f.data.get("clinic"))
+            and builds(Practitioner, f.data.get("practitioner")))
 
 
 def _patient(f: Facts) -> bool:
     patient = f.data.get("patient")
-    if not builds(Patient, patient):
+    if not _filled(f, "patient") or not builds(Patient, patient):
         return False
     return dt.date.fromisoformat(patient["date_of_birth"]) <= consultation_date(f.data)
 
@@ -108,7 +119,7 @@ def _indication(f: Facts) -> bool:
 
 def _delivery(f: Facts) -> bool:
     delivery = f.data.get("delivery")
-    if not builds(Delivery, delivery):
+    if not _filled(f, "delivery") or not builds(Delivery, delivery):
         return False
     return (delivery["technique"] in f.catalogue.techniques
             and delivery["device"] in f.catalogue.devices
@@ -117,7 +128,7 @@ def _delivery(f: Facts) -> bool:
 
 def _formulation(f: Facts) -> bool:
     products = f.data.get("products") or []
-    return bool(products) and all(
+    return bool(products) and _filled(f, "products") and all(
         builds(ProductUse, p) and p["id"] in f.catalogue.products for p in products)
 
 
@@ -134,11 +145,13 @@ def _map(f: Facts) -> bool:
 
 
 def _plan(f: Facts) -> bool:
-    return builds(Plan, f.data.get("plan"))
+    return _filled(f, "plan") and builds(Plan, f.data.get("plan"))
 
 
 def _review(f: Facts) -> bool:
-    return f.consultation is not None and not f.unresolved
+    """Every step before it complete, the whole consultation valid, every finding resolved."""
+    return (f.consultation is not None and not f.unresolved
+            and not f.unfinished_before("review"))
 
 
 def _consent(f: Facts) -> bool:

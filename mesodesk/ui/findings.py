@@ -15,6 +15,7 @@ from mesodesk.ui.widgets import SEVERITY_MARKS, heading, severity_word, note, so
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
     from mesodesk.rules import Finding
+    from mesodesk.session.required import Gap
 
 
 class FindingsPanel(QWidget):
@@ -27,6 +28,16 @@ class FindingsPanel(QWidget):
         self.table = table
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.gaps_heading = heading("Still to fill in", level=2)
+        layout.addWidget(self.gaps_heading)
+        self.gaps = QListWidget()
+        self.gaps.setAccessibleName("Still to fill in")
+        self.gaps.setWordWrap(True)
+        layout.addWidget(self.gaps)
+        self.gaps.itemActivated.connect(self._activated)
+        self.gaps.itemClicked.connect(self._activated)
+        self.gaps_heading.hide()
+        self.gaps.hide()
         layout.addWidget(heading("Findings", level=2))
         self.summary = note("Findings appear here as you answer.")
         layout.addWidget(self.summary)
@@ -55,6 +66,24 @@ class FindingsPanel(QWidget):
 
     def _activated(self, item: QListWidgetItem) -> None:
         self._jump(self.table.step_for_path(str(item.data(QtCore.Qt.ItemDataRole.UserRole))))
+
+    def show_gaps(self, gaps: list[tuple[str, Gap]]) -> None:
+        """Required fields left empty, each as "Step: field"; one jumps to its step."""
+        self.gaps.clear()
+        for title, gap in gaps:
+            item = QListWidgetItem(f"{title}: {gap.label}")
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, gap.path)
+            item.setToolTip(f"Select to go to {title}.")
+            self.gaps.addItem(item)
+        self.gaps_heading.setVisible(bool(gaps))
+        self.gaps.setVisible(bool(gaps))
+        if gaps:
+            rows = min(len(gaps), 6)
+            self.gaps.setMaximumHeight(self.gaps.sizeHintForRow(0) * rows
+                                       + 2 * self.gaps.frameWidth() + 4)
+
+    def gap_texts(self) -> list[str]:
+        return [self.gaps.item(i).text() for i in range(self.gaps.count())]
 
     def show_findings(self, findings: list[Finding], open_rules: set[str],
                       error: str = "") -> None:

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from typing import Any
 
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLineEdit,
-                               QPlainTextEdit, QRadioButton, QSpinBox, QVBoxLayout)
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+
+from PySide6.QtWidgets import (QAbstractSpinBox, QButtonGroup, QCheckBox, QComboBox,
+                               QDoubleSpinBox, QFormLayout, QFrame, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLineEdit, QPlainTextEdit, QRadioButton, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from mesodesk.domain import age_on
 from mesodesk.catalogue.vocabulary import label, labels, number
 from mesodesk.session import draft as flow
 from mesodesk.ui.consentfields import AgeCheckBox, AssessmentBox, PrescriberCheck
-from mesodesk.ui.widgets import (StepPage, add_row, button, checkbox, heading, labelled, note,
-                                 radio, sources_text)
+from mesodesk.ui.widgets import (StepPage, add_row, button, checkbox, heading, labelled,
+                                 mark_required, note, radio, sources_text)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,7 @@ class ClinicPage(StepPage):
         add_row(form, "Registration number", self.registration)
         self.prescriber = PrescriberCheck(self, form)          # issue 15
         self.body.addLayout(form)
+        self.fields = {"clinic.name": self.clinic_name, "practitioner.name": self.practitioner}
         for w, section, key in ((self.clinic_name, "clinic", "name"),
                                 (self.address, "clinic", "address"),
                                 (self.phone, "clinic", "phone"),
@@ -127,6 +133,7 @@ class PatientPage(StepPage):
         self.body.addLayout(form)
         self.age_check = AgeCheckBox(self)                     # issue 15
         self.body.addWidget(self.age_check)
+        self.fields = {"patient.name": self.name, "patient.date_of_birth": self.dob}
         for w, key in ((self.name, "name"), (self.phone, "phone"), (self.email, "email")):
             w.textChanged.connect(lambda text, k=key: self._text(k, text))
         self.dob.textChanged.connect(self._dob)
@@ -226,6 +233,14 @@ class ScreeningPage(StepPage):
             lambda: self._text("medications", self.medications.toPlainText()))
         self.notes.textChanged.connect(lambda: self._text("notes", self.notes.toPlainText()))
 
+    def show_gaps(self, gaps: list) -> None:
+        super().show_gaps(gaps)
+        answers = self._answers()
+        unanswered = bool(gaps)
+        for qid, group in self.groups.items():
+            frame = group.parent()
+            mark_required(frame, unanswered and qid not in answers)
+
     def _answers(self) -> dict:
         screening = self.section("screening")
         answers = screening.get("answers")
@@ -297,6 +312,7 @@ class IndicationPage(StepPage):
         self.body.addWidget(box)
         self.usual = note()
         self.body.addWidget(self.usual)
+        self.fields = {"indication": self.indication, "areas": box}
         self.indication.currentIndexChanged.connect(self._indication)
 
     def _indication(self, _index: int) -> None:
@@ -304,6 +320,9 @@ class IndicationPage(StepPage):
         if self._loading:
             return
         new = flow.with_indication(self.data, self.indication.currentData(), self.catalogue)
+        for key in ("delivery", "plan"):   # suggested, not chosen: to be seen on their step
+            if new.get(key) != self.data.get(key):
+                self.state.unconfirmed.add(key)
         self.data.clear()
         self.data.update(new)
         self.changed()
@@ -383,6 +402,9 @@ class DeliveryPage(StepPage):
         add_row(form, "Needle &length", self.length)
         add_row(form, "Injection d&epth", self.depth_mm)
         self.body.addLayout(form)
+        self.fields = {"delivery.technique": self.technique, "delivery.device": self.device,
+                       "delivery.needle_gauge": self.gauge,
+                       "delivery.needle_length_mm": self.length, "delivery.depth_mm": self.depth_mm}
         self.summary = note(rich=True)
         self.body.addWidget(self.summary)
         self.technique.currentIndexChanged.connect(lambda _i: self._combo("technique",
@@ -519,6 +541,16 @@ class FormulationPage(StepPage):
         self.rows: list[ProductRow] = []
         self.empty = note("No product chosen yet.")
         self.rows_box.addWidget(self.empty)
+        undo_row = QHBoxLayout()
+        self.removed_note = note()
+        self.undo_remove = button("Undo remove")
+        self.undo_remove.setToolTip("Put the removed product back (Ctrl+Z)")
+        undo_row.addWidget(self.removed_note, 1)
+        undo_row.addWidget(self.undo_remove)
+        self.body.addLayout(undo_row)
+        self.removed_note.hide()
+        self.undo_remove.hide()
+        self._removed: tuple[int, dict] | None = None
         add = QHBoxLayout()
         self.product = QComboBox()
         self.add_product = button("&Add product")
@@ -536,9 +568,19 @@ class FormulationPage(StepPage):
         anaesthetic.addWidget(self.anaesthetic, 1)
         anaesthetic.addWidget(self.add_anaesthetic)
         self.body.addLayout(anaesthetic)
+        # a product chosen by hand, and for which indication (kept while it stays the same)
+        self._chosen: tuple[str | None, str] | None = None
+        self.product.activated.connect(self._picked)
+        self.product.currentIndexChanged.connect(
+            lambda _i: self.add_product.setEnabled(self.product.currentData() is not None))
         self.add_product.clicked.connect(lambda: self._add(self.product.currentData()))
         self.add_anaesthetic.clicked.connect(lambda: self._add(self.anaesthetic.currentData()))
         self.add_anaesthetic.setEnabled(self.anaesthetic.count() > 0)
+        self.undo_remove.clicked.connect(self.restore_removed)
+        undo = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
+        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo.activated.connect(self.restore_removed)
+        self.fields = {"products": self.product}
 
     def products(self) -> list[dict]:
         products = self.data.get("products")
@@ -546,20 +588,37 @@ class FormulationPage(StepPage):
             products = self.data["products"] = []
         return products
 
+    def _picked(self, _index: int) -> None:
+        key = self.product.currentData()
+        self._chosen = (self.data.get("indication"), key) if key is not None else None
+
     def _fill_choices(self) -> None:
-        suited: tuple[str, ...] = ()
-        ind = self.catalogue.indications.get(self.data.get("indication") or "")
-        if ind is not None:
-            suited = ind.products
-        current = self.product.currentData()
-        self.product.clear()
+        """Suited products first. Preselected: the product chosen by hand for this
+        indication, else the first suited one, else nothing; a product not suited
+        to the indication is only ever a deliberate choice."""
+        indication = self.data.get("indication")
+        ind = self.catalogue.indications.get(indication or "")
+        suited: tuple[str, ...] = ind.products if ind is not None else ()
         actives = [k for k, p in self.catalogue.products.items() if p.role == "active"]
+        self.product.blockSignals(True)
+        self.product.clear()
+        self.product.addItem("Choose a product", None)
+        first_suited = -1
         for key in [k for k in suited if k in actives]:
             self.product.addItem(f"{self.catalogue.products[key].name} \u2014 suited", key)
+            first_suited = 1
         for key in actives:
             if key not in suited:
                 self.product.addItem(self.catalogue.products[key].name, key)
-        self.product.setCurrentIndex(max(self.product.findData(current), 0))
+        index = -1
+        if self._chosen is not None and self._chosen[0] == indication:
+            index = self.product.findData(self._chosen[1])
+        if index < 0:
+            self._chosen = None
+            index = max(first_suited, 0)
+        self.product.setCurrentIndex(index)
+        self.product.blockSignals(False)
+        self.add_product.setEnabled(self.product.currentData() is not None)
 
     def _add(self, key: str | None) -> None:
         if key is None:
@@ -569,14 +628,65 @@ class FormulationPage(StepPage):
         if product.typical_volume_ml > 0:
             entry["volume_ml"] = product.typical_volume_ml
         self.products().append(entry)
+        self._forget_removed()
         self._rebuild()
         self.rows[-1].lot.setFocus()
         self.changed()
 
     def remove_product(self, index: int) -> None:
-        del self.products()[index]
+        """Take a product out of the plan; Ctrl+Z (or Undo remove) puts it back."""
+        entry = self.products().pop(index)
+        self._removed = (index, entry)
+        product = self.catalogue.products.get(str(entry.get("id", "")))
+        name = product.name if product is not None else str(entry.get("id", "a product"))
+        self.removed_note.setText(f"Removed {name}. Press Ctrl+Z or Undo remove to put it back.")
+        self.removed_note.show()
+        self.undo_remove.show()
         self._rebuild()
         self.changed()
+        self.focus_first()
+
+    def restore_removed(self) -> bool:
+        if self._removed is None:
+            return False
+        index, entry = self._removed
+        products = self.products()
+        products.insert(min(index, len(products)), entry)
+        self._forget_removed()
+        self._rebuild()
+        self.changed()
+        self.rows[min(index, len(self.rows) - 1)].lot.setFocus()
+        return True
+
+    def _forget_removed(self) -> None:
+        self._removed = None
+        self.removed_note.hide()
+        self.undo_remove.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """Ctrl+Z in a field with nothing of its own to undo undoes the removal."""
+        if (event.type() == QEvent.Type.ShortcutOverride and self._removed is not None
+                and isinstance(event, QKeyEvent) and event.matches(QKeySequence.StandardKey.Undo)):
+            edit = watched.lineEdit() if isinstance(watched, QAbstractSpinBox) else watched
+            if isinstance(edit, QLineEdit) and not edit.isUndoAvailable():
+                event.ignore()
+                return True       # not the field's: the page's shortcut takes it
+        return super().eventFilter(watched, event)
+
+    def focus_first(self) -> None:
+        target = self.first_field()
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def field_for(self, path: str) -> QWidget | None:
+        match = re.fullmatch(r"products\[(\d+)\]\.(lot|expiry|volume_ml)", path)
+        if match:
+            i = int(match.group(1))
+            if i < len(self.rows):
+                return getattr(self.rows[i], {"volume_ml": "volume"}.get(match.group(2),
+                                                                         match.group(2)))
+            return None
+        return super().field_for(path)
 
     def _rebuild(self) -> None:
         for row in self.rows:
@@ -586,9 +696,19 @@ class FormulationPage(StepPage):
         for i, entry in enumerate(self.products()):
             if isinstance(entry, dict):
                 row = ProductRow(self, i)
+                for edit in (row.lot, row.expiry, row.volume, row.injections):
+                    edit.installEventFilter(self)
                 self.rows.append(row)
                 self.rows_box.addWidget(row)
+                row.show()
         self.empty.setVisible(not self.rows)
+        # Tab follows the page from top to bottom (new rows would come last otherwise)
+        chain: list[QWidget] = [w for row in self.rows for w in (
+            row.lot, row.expiry, row.volume, row.injections, row.remove)]
+        chain += [self.undo_remove, self.product, self.add_product, self.anaesthetic,
+                  self.add_anaesthetic]
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
 
     def entered(self) -> None:
         self._fill_choices()
@@ -621,6 +741,7 @@ class PlanPage(StepPage):
         add_row(form, "Inter&val between sessions", self.interval)
         add_row(form, "Plan notes", self.notes)
         self.body.addLayout(form)
+        self.fields = {"plan.sessions": self.sessions, "plan.interval_weeks": self.interval}
         self.schedule = note(rich=True)
         self.body.addWidget(self.schedule)
         self.assessment = AssessmentBox(self, PROFESSIONS)      # issue 15, when needed

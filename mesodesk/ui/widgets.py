@@ -16,13 +16,14 @@ from PySide6 import QtCore
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QFormLayout, QFrame, QLabel,
-                               QPushButton, QRadioButton, QScrollArea, QSizePolicy, QVBoxLayout,
-                               QWidget)
+                               QPushButton, QRadioButton, QScrollArea, QScrollBar, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 if TYPE_CHECKING:  # the window imports this module before the catalogue is needed
     from mesodesk.catalogue.model import Catalogue
     from mesodesk.rules import Finding
     from mesodesk.session import FlowState, Snapshot
+    from mesodesk.session.required import Gap
 
 PAGE_CLASSES: dict[str, type["StepPage"]] = {}   # step id -> its page, filled as pages are defined
 
@@ -152,6 +153,52 @@ class FindingsNote(QFrame):
         return self.label.text()
 
 
+def mark_required(widget: QWidget, missing: bool) -> None:
+    """Mark a required field left empty: a border in the palette's warning colour
+    and a description a screen reader reads out; unmarked once it is filled in."""
+    if bool(widget.property("gap")) == missing:
+        return
+    widget.setProperty("gap", missing)
+    widget.setAccessibleDescription("Required: still to fill in" if missing else "")
+    widget.setToolTip("Required: still to fill in" if missing else "")
+    if missing:
+        dark = widget.palette().window().color().lightnessF() < 0.5
+        colour = "#ff8a80" if dark else "#b3261e"
+        name = widget.metaObject().className()
+        widget.setStyleSheet(f"{name}[gap=\"true\"] {{ border: 2px solid {colour}; "
+                             "border-radius: 3px; }")
+    else:
+        widget.setStyleSheet("")
+
+
+def first_field_in(container: QWidget, within: QWidget) -> QWidget | None:
+    """The first control in ``container`` that Tab would stop at (in the focus
+    chain's order), visible on ``within``; None if it has none."""
+    w = container.nextInFocusChain()
+    for _ in range(5000):
+        if w is container:
+            return None
+        if (container.isAncestorOf(w) and w.isVisibleTo(within) and w.isEnabled()
+                and w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
+                and not isinstance(w, (QScrollBar, QScrollArea))
+                and w.focusProxy() is None):
+            if not isinstance(w, QRadioButton) or _tab_stop(w):
+                return w
+        w = w.nextInFocusChain()
+    return None
+
+
+def _tab_stop(b: QRadioButton) -> bool:
+    """Tab stops at the checked radio button of a group, or its first if none is."""
+    group = b.group()
+    if group is None or not group.exclusive():
+        return True
+    checked = group.checkedButton()
+    if checked is not None:
+        return checked is b
+    return group.buttons()[0] is b
+
+
 class StepPage(QWidget):
     """One step of the consultation. Subclasses build their fields in
     ``build()``, fill them from the shared state in ``load()`` and write the
@@ -183,8 +230,14 @@ class StepPage(QWidget):
         self.body.addWidget(heading(self.title))
         self.scroll_area.setWidget(body)
         outer.addWidget(self.scroll_area, 1)
+        self.gaps_note = note()
+        self.gaps_note.setObjectName("gaps-note")
+        self.gaps_note.setVisible(False)
+        outer.addWidget(self.gaps_note)
         self.findings_note = FindingsNote(self)
         outer.addWidget(self.findings_note)
+        #: JSON path of a required field -> the widget that edits it (marked when empty)
+        self.fields: dict[str, QWidget] = {}
         self.scroll_area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.build()
         if not self.fills_height:
@@ -204,8 +257,33 @@ class StepPage(QWidget):
         self.findings_note.show_findings(findings)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Show what the session knows now (by default: this step's findings)."""
+        """Show what the session knows now (by default: this step's findings and
+        the required fields still empty)."""
         self.show_findings(snapshot.findings_for(self.step_id))
+        self.show_gaps(snapshot.gaps_for(self.step_id))
+
+    def field_for(self, path: str) -> QWidget | None:
+        """The widget that edits the field at ``path`` (None: not on this page)."""
+        return self.fields.get(path)
+
+    def marked_fields(self) -> list[QWidget]:
+        return [w for w in self.findChildren(QWidget) if w.property("gap")]
+
+    def show_gaps(self, gaps: list[Gap]) -> None:
+        """Mark each required field still empty, and say which they are."""
+        missing = {id(w): w for g in gaps if (w := self.field_for(g.path)) is not None}
+        for w in self.marked_fields():
+            if id(w) not in missing:
+                mark_required(w, False)
+        for w in missing.values():
+            mark_required(w, True)
+        self.gaps_note.setVisible(bool(gaps))
+        self.gaps_note.setText("Still to fill in before Next: "
+                               + "; ".join(g.label for g in gaps) + "." if gaps else "")
+
+    def first_field(self) -> QWidget | None:
+        """Where the focus goes when the page comes on screen: its first field."""
+        return first_field_in(self.scroll_area.widget(), self)
 
     # helpers
     def set_state(self, state: FlowState) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QLis
 
 from mesodesk.ui.lazy import lazy_import
 from mesodesk.ui.settings import Settings
-from mesodesk.ui.widgets import StepPage, button, heading
+from mesodesk.ui.widgets import StepPage, button, first_field_in, heading
 
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
@@ -487,6 +487,8 @@ class MainWindow(QMainWindow):
         snap = self.session.snapshot()
         open_rules = {f.rule for f in snap.outstanding}
         self.findings_panel.show_findings(snap.findings, open_rules, snap.error)
+        self.findings_panel.show_gaps([(self.table.step(step).title, gap)
+                                       for step, gap in snap.gaps_up_to(self.step_id)])
         for page in self.pages.values():
             page.show_snapshot(snap)
         for i, view in enumerate(snap.views()):
@@ -516,7 +518,11 @@ class MainWindow(QMainWindow):
         self.next.setEnabled(can_next)
         nxt = session.next_step()
         note = table.step(nxt).locked_note if nxt is not None else ""
-        self.next.setToolTip(note if note and not can_next else "")
+        gaps = session.snapshot().gaps_for(self.step_id)
+        if gaps and can_next:
+            self.next.setToolTip("Still to fill in first: " + "; ".join(g.label for g in gaps))
+        else:
+            self.next.setToolTip(note if note and not can_next else "")
         self.step_list.setCurrentRow(i)
 
     # --- moving between steps ---------------------------------------------------------------
@@ -542,7 +548,17 @@ class MainWindow(QMainWindow):
         if hook is not None:
             self._enter_hooks()[hook]()
         page.scroll_area.verticalScrollBar().setValue(0)
+        self.focus_page()
         return True
+
+    def focus_page(self) -> None:
+        """The focus goes to the first field of the step on screen (never to its
+        scroll area, where keystrokes vanish); on a page without one, to Next."""
+        page = self.pages[self.step_id]
+        target = page.first_field()
+        if target is None:
+            target = self.next if self.next.isEnabled() else self.step_list
+        target.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     def _enter_hooks(self) -> dict[str, Callable[[], None]]:
         """What entering a step does, by the name its table entry gives."""
@@ -558,7 +574,23 @@ class MainWindow(QMainWindow):
         self.closing.build_preview()
 
     def go_next(self) -> None:
-        nxt = self.session.next_step() if self.session is not None else None
+        """Next, unless a required field of this step is still empty: then the
+        step stays, says which fields, and the focus goes to the first of them."""
+        if self.session is None:
+            return
+        gaps = self.session.snapshot().gaps_for(self.step_id)
+        if gaps:
+            self.refresh()
+            page = self.pages[self.step_id]
+            self.statusBar().showMessage(
+                "Still to fill in before Next: " + "; ".join(g.label for g in gaps) + ".", 8000)
+            field = next((w for g in gaps if (w := page.field_for(g.path)) is not None), None)
+            target = first_field_in(field, page) if field is not None and not \
+                field.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus else field
+            if target is not None:
+                target.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+            return
+        nxt = self.session.next_step()
         if nxt is not None:
             self.go(nxt)
 
