@@ -647,7 +647,7 @@ def record(ctx: PackContext) -> list[Flowable]:
             name = product.name
             status = sel.STATUS_SHORT[sel.use_status(product, c.indication)]
         rows.append([name, status, use.lot or "not recorded", use.expiry.isoformat(), volume])
-    out.append(table(rows, [0.3 * w, 0.16 * w, 0.16 * w, 0.18 * w, 0.2 * w], header=True,
+    out.append(table(rows, [0.36 * w, 0.155 * w, 0.14 * w, 0.165 * w, 0.18 * w], header=True,
                      compact=True))
     for use in ctx.others:
         out.append(labelled(f"{use.name}: not in the catalogue; risk text written by the "

@@ -99,7 +99,7 @@ def stylesheet() -> StyleSheet1:
     sheet.add(ParagraphStyle("Part", parent=body, fontName=BOLD, fontSize=20, leading=25,
                              textColor=ACCENT, spaceAfter=10))
     sheet.add(ParagraphStyle("Heading", parent=body, fontName=BOLD, fontSize=15, leading=19,
-                             textColor=ACCENT, spaceBefore=8, spaceAfter=4))
+                             textColor=ACCENT, spaceBefore=7, spaceAfter=3))
     sheet.add(ParagraphStyle("Subheading", parent=body, fontName=BOLD, fontSize=13, leading=17,
                              spaceBefore=6, spaceAfter=3))
     sheet.add(ParagraphStyle("CardBullet", parent=body, leftIndent=14, bulletIndent=2,
