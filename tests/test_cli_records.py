@@ -202,3 +202,38 @@ def test_restore_of_a_missing_backup_is_one_sentence(capsys, db, tmp_path):
     code, _, err = run(capsys, "restore", str(tmp_path / "nope.sqlite3"), "--database", str(path))
     assert code == 2 and "no such file" in one_line(err)
     assert path.read_bytes() == before
+
+
+def test_backup_copies_the_seal_key_and_restore_puts_it_back(capsys, db, tmp_path,
+                                                              fresh_home):
+    from mesodesk.pack.seal import installation_key, key_path
+
+    path, _ = db
+    installation_key("Riverside Aesthetics")          # the key that seals every pack
+    key = key_path().read_bytes()
+    out_file = tmp_path / "monday.sqlite3"
+    code, out, _ = run(capsys, "backup", str(out_file), "--database", str(path))
+    assert code == 0
+    copy = tmp_path / "monday.sqlite3.seal.pem"
+    assert copy.read_bytes() == key and f"seal key is copied to {copy}" in out
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600         # a private key: owner only
+
+    # a second backup of the same name leaves both files alone without --force
+    code, _, err = run(capsys, "backup", str(out_file), "--database", str(path))
+    assert code == 2 and "already exists" in one_line(err)
+
+    # a new installation (no key yet) gets the same key back with the records
+    key_path().unlink()
+    code, out, _ = run(capsys, "restore", str(out_file), "--database",
+                       str(tmp_path / "new.sqlite3"))
+    assert code == 0 and "seal key is restored" in out
+    assert key_path().read_bytes() == key
+    assert stat.S_IMODE(key_path().stat().st_mode) == 0o600
+
+
+def test_a_backup_before_any_pack_was_sealed_has_no_key_file(capsys, db, tmp_path, fresh_home):
+    path, _ = db
+    out_file = tmp_path / "b.sqlite3"
+    code, out, _ = run(capsys, "backup", str(out_file), "--database", str(path))
+    assert code == 0 and "seal key" not in out
+    assert not (tmp_path / "b.sqlite3.seal.pem").exists()

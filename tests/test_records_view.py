@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QListWidget, QTableWidget
+from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit, QListWidget,
+                               QTableWidget)
 
 from mesodesk.domain import fingerprint
 from mesodesk.storage import StoreError
@@ -115,8 +116,10 @@ def test_refresh_shows_a_new_version(qtbot, view, store, records):
 def test_every_input_and_button_is_named_as_labelled(view):
     labels = {label.buddy(): label.text().replace("&", "") for label in view.findChildren(QLabel)
               if label.buddy() is not None}
-    inputs = [w for kind in (QLineEdit, QListWidget, QTableWidget) for w in view.findChildren(kind)]
-    assert len(inputs) == 3
+    inputs = [w for kind in (QLineEdit, QListWidget, QTableWidget, QComboBox)
+              for w in view.findChildren(kind)]
+    # patient search, lot, patients, history, lot recall results, new version's step
+    assert len(inputs) == 6
     for widget in inputs:
         assert widget.accessibleName() == labels[widget]
     for button in view.findChildren(QAbstractButton):

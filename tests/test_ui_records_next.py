@@ -170,3 +170,44 @@ def test_a_draft_is_discarded_only_after_confirmation(qtbot, window, store, sign
     qtbot.waitUntil(lambda: store.drafts() == [], timeout=TIMEOUT)
     assert "discarded" in [e.kind for e in store.audit_events(draft)]
     qtbot.waitUntil(lambda: view.history.rowCount() == 1, timeout=TIMEOUT)
+
+
+def _signed_with_text(store, catalogue, consultation, edit=None):
+    """Sign ``consultation`` keeping the clinical text its pack gave (``edit``
+    changes that text first: as if the catalogue had said something else then)."""
+    from mesodesk.session.consultation import pack_text
+
+    version, texts = pack_text(consultation, catalogue)
+    if edit is not None:
+        texts = edit(dict(texts))
+        version = "ct1:0000000000000000"
+    return store.sign(None, consultation, PDF, fingerprint(consultation), "Dr Ana Silva",
+                      text=(version, texts))
+
+
+def test_the_banner_references_the_earlier_consent_when_the_text_is_unchanged(
+        qtbot, window, store, catalogue, make_consultation):
+    cid = _signed_with_text(store, catalogue, make_consultation())
+    window.records_view.nextSession.emit(cid)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.follows is not None,
+                    timeout=TIMEOUT)
+    assert not window.session.reconsent.required
+    assert "has not changed since the earlier consent" in window.records.banner.text()
+
+
+def test_the_banner_shows_what_changed_and_asks_for_consent_again(
+        qtbot, window, store, catalogue, make_consultation):
+    def edit(texts):
+        key = next(k for k in sorted(texts) if k.startswith("risk.") and
+                   k.endswith("patient_text"))
+        texts[key] = "Older wording of this risk."
+        return texts
+
+    cid = _signed_with_text(store, catalogue, make_consultation(), edit)
+    window.records_view.nextSession.emit(cid)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.follows is not None,
+                    timeout=TIMEOUT)
+    assert window.session.reconsent.required
+    text = window.records.banner.text()
+    assert "changed since the earlier consent (1 change)" in text
+    assert "consents again" in text and 'was "Older wording of this risk."' in text

@@ -64,17 +64,14 @@ def already_stored(store, consultation, fp: str) -> str | None:
 
 
 def store_signed(store, consultation, catalogue, paper: str) -> str:
-    """The window's path: build the pack, store the signed record with its
-    audit events. Returns the consultation id."""
-    from mesodesk.domain import fingerprint
-    from mesodesk.pack import build_pack
+    """The window's path, through the same ConsultationSession: the pack built
+    (and sealed), the signed record stored with its 'signed' event and one
+    'overridden' event per override, in one transaction. Returns the
+    consultation id."""
+    from mesodesk.session import ConsultationSession
 
-    fp = fingerprint(consultation)
-    practitioner = consultation.practitioner.name
-    pdf = build_pack(consultation, catalogue, paper=paper)
-    overrides = [("overridden", {"rule": o.rule}) for o in consultation.consent.overrides]
-    # the signed record and its override events in one transaction: all or none
-    return store.sign(None, consultation, pdf, fp, practitioner, events=overrides)
+    session = ConsultationSession.from_consultation(catalogue, consultation)
+    return session.finalise(store, consultation, paper=paper).consultation_id
 
 
 def import_file(store, path: str, paper: str) -> Outcome:

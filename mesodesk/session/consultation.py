@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from mesodesk.rules import Finding, unresolved
 from mesodesk.session import draft
 from mesodesk.session.nextsession import NextSession, for_patient, next_session
+from mesodesk.session.reconsent import Reconsent
 from mesodesk.session.snapshot import Snapshot
 from mesodesk.session.steps import DEFAULT_TABLE, FlowState, StepTable
 
@@ -104,6 +105,29 @@ def build_pack(consultation: Consultation, catalogue: Catalogue, paper: str = "a
     return _build(consultation, catalogue, paper=paper)
 
 
+def pack_text(consultation: Consultation, catalogue: Catalogue) -> tuple[str, dict[str, str]]:
+    """The clinical text a pack of ``consultation`` gives (its version and its
+    statements), kept with the signed record for a later session to compare."""
+    from mesodesk.pack.textversion import clinical_text, text_version
+
+    texts = clinical_text(consultation, catalogue)
+    return text_version(texts), texts
+
+
+def compare_text(prepared: NextSession, recorded: tuple[str, Any] | None,
+                 catalogue: Catalogue) -> Reconsent | None:
+    """The earlier pack's text (``recorded``) against today's for the same plan;
+    None when the earlier consultation cannot be read whole."""
+    from mesodesk.domain import from_data
+    from mesodesk.session.reconsent import compare
+
+    try:
+        earlier = from_data(prepared.earlier)
+    except Exception:
+        return None
+    return compare(earlier, recorded, catalogue)
+
+
 class ConsultationSession:
     """The consultation being written, the step on screen, and what it takes to
     get from there to a signed record."""
@@ -127,6 +151,7 @@ class ConsultationSession:
         #: anew) before the screening counts: question id -> the earlier answer
         self.prior_answers: dict[str, str] = {}
         self.follows: NextSession | None = None   # the signed session this one follows
+        self.reconsent: Reconsent | None = None   # its clinical text compared with today's
         self.notice = ""                          # what the face shows above the steps
 
     # --- making one ---------------------------------------------------------------------
@@ -161,13 +186,17 @@ class ConsultationSession:
     def next_session(cls, catalogue: Catalogue, earlier: Any, today: dt.date,
                      clinic: dict | None = None, practitioner: dict | None = None, *,
                      earlier_id: str | None = None, patient_id: str | None = None,
+                     recorded_text: tuple[str, Any] | None = None,
                      **kwargs: Any) -> "ConsultationSession":
         """The next session of a signed plan (``earlier``: its canonical JSON):
-        see :mod:`mesodesk.session.nextsession`."""
+        see :mod:`mesodesk.session.nextsession`. ``recorded_text`` is the clinical
+        text the earlier pack gave (``store.clinical_text``; None when not on
+        record): compared with today's, it decides re-consent
+        (:mod:`mesodesk.session.reconsent`)."""
         prepared = next_session(earlier, today, clinic, practitioner, earlier_id=earlier_id,
                                 patient_id=patient_id)
         session = cls(catalogue, prepared.data, **kwargs)
-        session.adopt(prepared)
+        session.adopt(prepared, compare_text(prepared, recorded_text, catalogue))
         return session
 
     @classmethod
@@ -179,10 +208,16 @@ class ConsultationSession:
         session.patient_id = getattr(patient, "id", None)
         return session
 
-    def adopt(self, prepared: NextSession) -> None:
+    def adopt(self, prepared: NextSession, reconsent: Reconsent | None = None) -> None:
         """Take what a later session carries besides its data: the patient, the
-        earlier screening answers to confirm, the session it follows."""
+        earlier screening answers to confirm, the session it follows and (when
+        compared) whether the patient consents again."""
+        from mesodesk.session import reconsent as _reconsent
+
         self.follows = prepared
+        self.reconsent = reconsent
+        if reconsent is not None:
+            _reconsent.apply(self.data, reconsent)
         self.patient_id = prepared.patient_id
         known = self.catalogue.screening
         self.prior_answers = {q: a for q, a in sorted(
@@ -371,6 +406,9 @@ class ConsultationSession:
         who = self.practitioner_name() if practitioner is None else practitioner
         fp = fingerprint(consultation)
         overrides = tuple(o.rule for o in consultation.consent.overrides)
+        events: list[tuple[str, dict]] = [("overridden", {"rule": rule}) for rule in overrides]
+        if self.follows is not None and self.reconsent is not None:
+            events.append(("continued", self.reconsent.event(self.follows.earlier_id)))
 
         def work() -> Finalised:
             out = pdf or (build(consultation, paper) if build is not None
@@ -380,8 +418,8 @@ class ConsultationSession:
                 # the signed record and its override events in one transaction
                 extra = {} if patient_id is None else {"patient_id": patient_id}
                 cid = store.sign(draft_id() if draft_id is not None else known_draft,
-                                 consultation, out, fp, who, **extra,
-                                 events=[("overridden", {"rule": rule}) for rule in overrides])
+                                 consultation, out, fp, who, **extra, events=events,
+                                 text=pack_text(consultation, catalogue))
             return Finalised(out, fp, cid, wet_ink, overrides)
 
         return work
@@ -429,6 +467,11 @@ class ConsultationSession:
         """Build the pack for this complete consultation, every finding resolved,
         and write it to ``path``: print-ready, signatures as they are. Raises
         SessionError (the check says why) or OSError."""
+        withdrawn = getattr(self.consultation(), "consent", None)
+        if withdrawn is not None and withdrawn.withdrawn is not None:
+            raise SessionError(f"Consent to this consultation was withdrawn "
+                               f"({withdrawn.withdrawn.at}): its pack cannot be issued as "
+                               "current.")
         if self.check().unresolved:
             raise SessionError("The consultation has unresolved safety findings.")
         consultation = self.consultation()
@@ -446,13 +489,29 @@ class ConsultationSession:
                            paper: str = "a4") -> Callable[[], str]:
         """The work of recording that the patient withdrew consent, to run on any
         thread: a new signed version of the consultation with ``consent.withdrawn``
-        (when, and the reason if given), its own pack, superseding the signed one.
-        Returns the new version's id; the signed record itself never changes."""
+        (when, and the reason if given), its own pack, superseding the signed one,
+        and a 'withdrawn' audit event naming it. Returns the new version's id; the
+        signed record itself never changes. SessionError when consent was already
+        withdrawn or a newer version exists (withdraw that one).
+
+        A withdrawn consultation's pack is not issued as current: its findings
+        hold the absolute 'consultation-withdrawn' block, so :meth:`export` (and
+        ``mesodesk export``) refuse it; the records' :meth:`Store.status` says
+        so for every earlier version."""
         from mesodesk.domain import fingerprint, loads, to_data
 
         when = at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
         def work() -> str:
+            status = getattr(store, "status", None)
+            if status is not None:
+                where = status(consultation_id)
+                if where.withdrawn:
+                    raise SessionError(f"Consent to this consultation was already withdrawn "
+                                       f"({where.withdrawn_at}).")
+                if not where.is_current:
+                    raise SessionError("A newer version of this consultation exists: "
+                                       "withdraw consent on that one.")
             signed = store.signed(consultation_id)
             data = to_data(loads(signed.canonical_json))
             data.setdefault("consent", {})["withdrawn"] = {"at": when, "reason": reason}
@@ -463,8 +522,10 @@ class ConsultationSession:
             pdf = (build(consultation, paper) if build is not None
                    else build_pack(consultation, catalogue, paper))
             version = store.new_version(consultation_id, practitioner)
+            # the reason stays in the record: the audit trail holds no patient's words
             return store.sign(version, consultation, pdf, fingerprint(consultation),
-                              practitioner)
+                              practitioner, events=[("withdrawn", {"supersedes": consultation_id})],
+                              text=pack_text(consultation, catalogue))
 
         return work
 

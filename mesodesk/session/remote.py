@@ -155,6 +155,13 @@ class PackBuilder:
         assert self._helper is not None
         return self._helper.call("build", consultation, paper)
 
+    def export_certificate(self, out: str, clinic: str = "") -> str:
+        """Write this installation's seal certificate (PEM) to ``out`` in the helper
+        process (the seal's libraries stay out of the caller's); returns the path."""
+        self.start()
+        assert self._helper is not None
+        return self._helper.call("export_certificate", out, clinic)
+
     def close(self) -> None:
         with self._lock:
             if self._helper is not None:
@@ -172,6 +179,11 @@ class _PackServer:
         from mesodesk.pack import build_pack
 
         return build_pack(consultation, self.catalogue, paper=paper)
+
+    def export_certificate(self, out: str, clinic: str) -> str:
+        from mesodesk.pack.seal import export_certificate
+
+        return str(export_certificate(out, clinic))
 
 
 def serve() -> None:  # the helper process

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mesodesk.storage.records import (EVENT_KINDS, AuditEvent, ChainReport, ConsultationSummary,
                                       Draft, DraftSummary, PatientDetail, PatientSummary,
-                                      RecallEntry, SignedConsultation, StoreError)
+                                      RecallEntry, SignedConsultation, StoreError, VersionStatus)
 
 if TYPE_CHECKING:
     from mesodesk.storage.store import Store
@@ -35,4 +35,4 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["EVENT_KINDS", "AuditEvent", "ChainReport", "ConsultationSummary", "Draft",
            "DraftSummary", "PatientDetail", "PatientSummary", "RecallEntry", "SignedConsultation",
-           "Store", "StoreError", "open_store"]
+           "Store", "StoreError", "VersionStatus", "open_store"]

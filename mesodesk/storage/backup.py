@@ -6,6 +6,12 @@ backup is sound (it opens, ``PRAGMA integrity_check`` says ok, it is a mesodesk
 database this version can read, its audit chain is intact); only then does it
 replace the database in one rename, keeping the old file beside it as
 ``<name>.before-restore``. Close mesodesk before restoring.
+
+The installation's seal key (``seal.pem`` in the data folder: the key that
+seals every pack, and its certificate) goes with the records: :func:`copy_key`
+writes it beside the backup as ``<backup>.seal.pem`` (readable by its owner
+only), and :func:`restore_key` puts it back where an installation has none, so
+a restored installation keeps sealing with the same key and certificate.
 """
 
 from __future__ import annotations
@@ -183,3 +189,51 @@ def restore(backup_file: Path, target: Path) -> tuple[BackupInfo, Path | None]:
     fsync_dir(target.parent)
     log.info("records database restored from a backup")
     return info, kept
+
+
+def key_copy_path(backup_file: Path) -> Path:
+    """Where the seal key of ``backup_file`` is kept: ``<backup>.seal.pem``."""
+    backup_file = Path(backup_file)
+    return backup_file.with_name(backup_file.name + ".seal.pem")
+
+
+def copy_key(key: Path, backup_file: Path, overwrite: bool = False) -> Path | None:
+    """Copy the seal key file ``key`` beside ``backup_file`` (atomically, owner
+    only); None when the installation has no key yet."""
+    from mesodesk.domain.files import atomic_write
+
+    key, out = Path(key), key_copy_path(backup_file)
+    try:
+        data = key.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"the seal key {key} cannot be read ({exc.strerror})") from None
+    if out.exists() and not overwrite:
+        raise StoreError(f"{out} already exists; choose a new name (or --force)")
+    try:
+        atomic_write(out, data, mode=0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot write {out} ({exc.strerror})") from None
+    return out
+
+
+def restore_key(backup_file: Path, key: Path) -> str:
+    """Put the backup's seal key in place when this installation has none; returns
+    what happened: "restored", "same" (already this key), "kept" (this
+    installation has another key: it is kept, the backup's stays beside the
+    backup) or "none" (the backup has no key)."""
+    from mesodesk.domain.files import atomic_write
+
+    saved, key = key_copy_path(backup_file), Path(key)
+    if not saved.exists():
+        return "none"
+    try:
+        data = saved.read_bytes()
+        if key.exists():
+            return "same" if key.read_bytes() == data else "kept"
+        key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write(key, data, mode=0o600)
+    except OSError as exc:
+        raise StoreError(f"the seal key could not be restored ({exc.strerror})") from None
+    return "restored"

@@ -314,6 +314,50 @@ def _v5(conn: Connection, dialect: str) -> None:
     _run(conn, _V5_POSTGRES_TRIGGERS if pg else _V5_SQLITE_TRIGGERS)
 
 
+# -- version 6: the clinical text each signed pack gave (re-consent at a later session) ------
+
+_V6_TABLES = """
+CREATE TABLE clinical_texts (
+    version TEXT PRIMARY KEY,
+    texts   TEXT NOT NULL
+)
+;
+CREATE TABLE consultation_texts (
+    consultation_id TEXT PRIMARY KEY REFERENCES consultations(id),
+    version         TEXT NOT NULL REFERENCES clinical_texts(version)
+)
+"""
+
+_V6_SQLITE_TRIGGERS = """
+CREATE TRIGGER clinical_texts_no_update BEFORE UPDATE ON clinical_texts
+BEGIN SELECT RAISE(ABORT, 'the clinical_texts table is append-only'); END
+;
+CREATE TRIGGER clinical_texts_no_delete BEFORE DELETE ON clinical_texts
+BEGIN SELECT RAISE(ABORT, 'the clinical_texts table is append-only'); END
+;
+CREATE TRIGGER consultation_texts_no_update BEFORE UPDATE ON consultation_texts
+BEGIN SELECT RAISE(ABORT, 'the consultation_texts table is append-only'); END
+;
+CREATE TRIGGER consultation_texts_no_delete BEFORE DELETE ON consultation_texts
+BEGIN SELECT RAISE(ABORT, 'the consultation_texts table is append-only'); END
+"""
+
+_V6_POSTGRES_TRIGGERS = """
+CREATE TRIGGER clinical_texts_append_only BEFORE UPDATE OR DELETE ON clinical_texts
+FOR EACH ROW EXECUTE FUNCTION mesodesk_append_only()
+;
+CREATE TRIGGER consultation_texts_append_only BEFORE UPDATE OR DELETE ON consultation_texts
+FOR EACH ROW EXECUTE FUNCTION mesodesk_append_only()
+"""
+
+
+def _v6(conn: Connection, dialect: str) -> None:
+    # Consultations signed before this version have no text on record: a later
+    # session of theirs asks for consent again (it cannot show the text unchanged).
+    _run(conn, _V6_TABLES)
+    _run(conn, _V6_POSTGRES_TRIGGERS if dialect == "postgresql" else _V6_SQLITE_TRIGGERS)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "patients, consultations (draft and signed), append-only audit trail", _v1),
     Migration(2, "accent- and case-insensitive patient search key", _v2),
@@ -322,6 +366,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "index of patients by last change, for the recent-patients list", _v4),
     Migration(5, "lots of signed consultations for recall (backfilled); every value of a "
                  "patient's name, phone and email kept", _v5),
+    Migration(6, "the clinical text (version and statements) each signed pack gave, for "
+                 "re-consent when it changes", _v6),
 )
 LATEST = MIGRATIONS[-1].version
 

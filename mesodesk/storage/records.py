@@ -15,7 +15,7 @@ State = Literal["draft", "signed"]
 # a new version ("created" naming what it supersedes, then "signed" again).
 EVENT_KINDS: tuple[str, ...] = (
     "created", "overridden", "signed", "exported", "printed", "viewed",
-    "discarded", "restored", "details-changed",
+    "discarded", "restored", "details-changed", "withdrawn", "continued",
 )
 
 
@@ -121,6 +121,25 @@ class SignedConsultation:
     practitioner: str
     signed_at: dt.datetime
     supersedes: str | None = None
+
+
+@dataclass(frozen=True)
+class VersionStatus:
+    """Where a signed consultation stands among its versions."""
+
+    id: str
+    superseded_by: str | None = None     # the newer signed version, if any
+    current: str = ""                    # the newest signed version of this consultation
+    withdrawn_at: str | None = None      # when consent was withdrawn (this or a later version)
+    withdrawn_in: str | None = None      # the version that records the withdrawal
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_by is None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,21 @@ lots = Table(
 )
 
 
+# The clinical text a signed pack gave, by version (version 6): shared by every
+# consultation that printed the same text, so it is stored once.
+clinical_texts = Table(
+    "clinical_texts", metadata,
+    Column("version", Text, primary_key=True),
+    Column("texts", Text, nullable=False),              # JSON object: origin -> text
+)
+
+consultation_texts = Table(
+    "consultation_texts", metadata,
+    Column("consultation_id", Text, ForeignKey("consultations.id"), primary_key=True),
+    Column("version", Text, ForeignKey("clinical_texts.version"), nullable=False),
+)
+
+
 def clean(value: object) -> str:
     """Text as a TEXT column takes it on every backend (PostgreSQL refuses NUL)."""
     return str(value or "").replace("\x00", "")

@@ -24,8 +24,9 @@ from mesodesk.domain import Consultation, canonical_json
 from mesodesk.storage.chain import sha256_hex
 from mesodesk.storage.patients import PatientRepository
 from mesodesk.storage.records import (ConsultationSummary, RecallEntry, SignedConsultation,
-                                      StoreError)
-from mesodesk.storage.schema import clean, consultations, lots, new_id, patients
+                                      StoreError, VersionStatus)
+from mesodesk.storage.schema import (clean, clinical_texts, consultation_texts, consultations,
+                                     lots, new_id, patients)
 from mesodesk.storage.search import lot_key, search_key
 
 
@@ -37,7 +38,8 @@ class SigningRepository:
 
     def sign(self, draft_id: str | None, consultation: Consultation, pdf: bytes,
              fingerprint: str, practitioner: str, patient_id: str | None,
-             now: dt.datetime) -> tuple[str, dict[str, Any], list[str]]:
+             now: dt.datetime, text: tuple[str, Any] | None = None
+             ) -> tuple[str, dict[str, Any], list[str]]:
         """Store the signed consultation; returns (its id, the 'signed' event's detail,
         the patient details that changed)."""
         c = consultations.c
@@ -84,10 +86,37 @@ class SigningRepository:
                 for i, p in enumerate(consultation.products) if lot_key(p.lot)]
         if rows:
             self.conn.execute(insert(lots), rows)
+        if text is not None:
+            self._keep_text(consultation_id, *text)
         detail: dict[str, Any] = {"fingerprint": fingerprint, "pdf_sha256": sha256_hex(bytes(pdf))}
         if supersedes:
             detail["supersedes"] = supersedes
         return consultation_id, detail, changed
+
+    def _keep_text(self, consultation_id: str, version: str, texts: Any) -> None:
+        """Keep the clinical text the pack gave (once per version)."""
+        if not isinstance(version, str) or not version or not isinstance(texts, dict):
+            raise StoreError("the clinical text of a pack must be a version and its texts")
+        known = self.conn.execute(select(clinical_texts.c.version)
+                                  .where(clinical_texts.c.version == version)).first()
+        if known is None:
+            body = json.dumps({clean(k): clean(v) for k, v in texts.items()},
+                              ensure_ascii=False, sort_keys=True)
+            self.conn.execute(insert(clinical_texts).values(version=version, texts=body))
+        self.conn.execute(insert(consultation_texts).values(consultation_id=consultation_id,
+                                                            version=version))
+
+    def clinical_text(self, consultation_id: str) -> tuple[str, dict[str, str]] | None:
+        """The version and texts the signed pack gave, or None when the record
+        kept none (signed before records version 6)."""
+        row = self.conn.execute(
+            select(clinical_texts.c.version, clinical_texts.c.texts)
+            .select_from(consultation_texts.join(
+                clinical_texts, clinical_texts.c.version == consultation_texts.c.version))
+            .where(consultation_texts.c.consultation_id == consultation_id)).first()
+        if row is None:
+            return None
+        return row.version, json.loads(row.texts)
 
     def signed(self, consultation_id: str) -> SignedConsultation:
         c = consultations.c
@@ -100,6 +129,32 @@ class SigningRepository:
         return SignedConsultation(consultation_id, row.patient_id, bytes(row.canonical_json),
                                   bytes(row.pdf), row.fingerprint, row.practitioner,
                                   row.signed_at, row.supersedes)
+
+    def status(self, consultation_id: str) -> VersionStatus:
+        """The signed consultation's place among its versions: the newer version
+        replacing it, the newest one, and whether consent was withdrawn in it or
+        in a later version."""
+        c = consultations.c
+        seen: list[str] = []
+        current, withdrawn_at, withdrawn_in = consultation_id, None, None
+        first_newer: str | None = None
+        while current not in seen:
+            row = self.conn.execute(select(c.canonical_json, _SUPERSEDED_BY)
+                                    .where(c.id == current, c.state == "signed")).first()
+            if row is None:
+                if not seen:
+                    raise StoreError(f"there is no signed consultation {consultation_id}")
+                break
+            seen.append(current)
+            if withdrawn_at is None:
+                withdrawn_at = _withdrawn_at(row.canonical_json)
+                withdrawn_in = current if withdrawn_at is not None else None
+            if len(seen) == 1:
+                first_newer = row.superseded_by
+            if row.superseded_by is None:
+                break
+            current = row.superseded_by
+        return VersionStatus(consultation_id, first_newer, current, withdrawn_at, withdrawn_in)
 
     def history(self, patient_id: str) -> list[ConsultationSummary]:
         """The patient's signed versions and the drafts started for them, newest first."""
@@ -126,6 +181,16 @@ class SigningRepository:
         return [RecallEntry(r.lot, r.product_id, r.id, r.consultation_date, r.signed_at,
                             r.practitioner, r.patient_id, r.name, r.date_of_birth, r.phone,
                             r.email) for r in rows]
+
+
+def _withdrawn_at(raw: Any) -> str | None:
+    try:
+        data = json.loads(bytes(raw).decode("utf-8"))
+    except (ValueError, TypeError):
+        return None
+    consent = data.get("consent") if isinstance(data, dict) else None
+    withdrawn = consent.get("withdrawn") if isinstance(consent, dict) else None
+    return str(withdrawn.get("at") or "") or None if isinstance(withdrawn, dict) else None
 
 
 def _outline(raw: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from mesodesk.storage.location import data_dir, default_url
 from mesodesk.storage.patients import PatientRepository
 from mesodesk.storage.records import (AuditEvent, ChainReport, ConsultationSummary, Draft,
                                       DraftSummary, PatientDetail, PatientSummary, RecallEntry,
-                                      SignedConsultation, StoreError)
+                                      SignedConsultation, StoreError, VersionStatus)
 from mesodesk.storage.signing import SigningRepository
 
 log = logging.getLogger(__name__)
@@ -324,7 +324,8 @@ class Store:
     @_guard
     def sign(self, draft_id: str | None, consultation: Consultation, pdf: bytes,
              fingerprint: str, practitioner: str, *, patient_id: str | None = None,
-             events: Sequence[tuple[str, dict[str, Any] | None]] = ()) -> str:
+             events: Sequence[tuple[str, dict[str, Any] | None]] = (),
+             text: tuple[str, dict[str, str]] | None = None) -> str:
         """Store the signed consultation for good: the exact PDF bytes, the
         fingerprint, the canonical JSON and its lots. Returns the consultation id
         (the draft's id when there was one).
@@ -334,7 +335,9 @@ class Store:
         are kept as new values (see :mod:`mesodesk.storage.patients`). One transaction
         appends the 'signed' event, a 'details-changed' event when details changed,
         then ``events`` (kind, detail) about this consultation (e.g. 'overridden'):
-        all of it is stored, or none."""
+        all of it is stored, or none. ``text`` is the clinical text the pack gave
+        (its version and statements, :mod:`mesodesk.pack.textversion`), kept for a
+        later session to compare (:meth:`clinical_text`)."""
         if not isinstance(consultation, Consultation):
             raise StoreError("only a complete, valid consultation can be signed")
         if not isinstance(pdf, (bytes, bytearray)) or not bytes(pdf).startswith(b"%PDF-"):
@@ -345,7 +348,8 @@ class Store:
         with self._tx(write=True) as conn:
             moment = now()
             cid, detail, changed = SigningRepository(conn).sign(
-                draft_id, consultation, pdf, fingerprint, practitioner, patient_id, moment)
+                draft_id, consultation, pdf, fingerprint, practitioner, patient_id, moment,
+                text)
             audit = AuditRepository(conn)
             audit.append("signed", practitioner, cid, detail, moment)
             if changed:
@@ -359,6 +363,21 @@ class Store:
     def signed(self, consultation_id: str) -> SignedConsultation:
         with self._tx() as conn:
             return SigningRepository(conn).signed(consultation_id)
+
+    @_guard
+    def clinical_text(self, consultation_id: str) -> tuple[str, dict[str, str]] | None:
+        """The clinical text (version, statements) the signed pack gave; None when
+        the record kept none."""
+        with self._tx() as conn:
+            return SigningRepository(conn).clinical_text(consultation_id)
+
+    @_guard
+    def status(self, consultation_id: str) -> VersionStatus:
+        """Whether a signed consultation is the current version, and whether its
+        consent was withdrawn (in it or a later version): a withdrawn
+        consultation's pack is never issued as current."""
+        with self._tx() as conn:
+            return SigningRepository(conn).status(consultation_id)
 
     @_guard
     def recall(self, lot: str) -> list[RecallEntry]:

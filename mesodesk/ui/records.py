@@ -7,8 +7,10 @@ or a new consultation for the selected patient.
 The view only reads the store; what the buttons mean is up to the window,
 through the signals ``openDraft(id)``, ``openSigned(id)``, ``newVersion(id)``
 (at :meth:`RecordsView.change_step`), ``nextSession(id)``,
-``newForPatient(patient id)`` and ``discardDraft(id)`` (after the practitioner
-confirmed it).
+``newForPatient(patient id)``, ``discardDraft(id)`` (after the practitioner
+confirmed it), ``withdraw(id)`` and ``exportFhir(id)``. The lot field lists
+every patient and consultation that received a lot (a recall); activating a
+row opens that signed pack.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from mesodesk.storage import ConsultationSummary, PatientSummary, StoreError
+from mesodesk.storage import ConsultationSummary, PatientSummary, RecallEntry, StoreError
 
 if TYPE_CHECKING:
     from mesodesk.storage import Store   # the class loads SQLAlchemy: a type only here
@@ -80,6 +82,19 @@ def _history(store: Store, patient_id: str) -> list[tuple[ConsultationSummary, s
     return out
 
 
+def _recall(store: Store, lot: str) -> list[RecallEntry]:
+    """Runs on a worker thread."""
+    from mesodesk.session.records import recall
+
+    try:
+        return recall(store, lot)
+    except StoreError:
+        raise
+    except Exception as exc:
+        log.error("recall failed: %s", type(exc).__name__)
+        raise StoreError(f"the recall failed ({type(exc).__name__})") from None
+
+
 def _search(store: Store, text: str) -> list[PatientSummary]:
     """Runs on a worker thread; any fault becomes a StoreError to show."""
     try:
@@ -100,11 +115,15 @@ class RecordsView(QWidget):
     nextSession = Signal(str)   # id of the signed consultation whose plan continues
     newForPatient = Signal(str)  # patient id: a new consultation for them
     discardDraft = Signal(str)  # draft id, once the practitioner confirmed
+    withdraw = Signal(str)      # id of the signed consultation whose consent is withdrawn
+    exportFhir = Signal(str)    # id of the signed consultation to export as FHIR
+    recallFinished = Signal()   # the lot's recall list shows the current lot text
     searchFinished = Signal()   # the patient list, and the history of the patient
                                 # selected, show the current search text
     historyFinished = Signal()  # the history shows the selected patient's consultations
 
     HISTORY_COLUMNS = ("Date", "State", "Indication", "Treatment", "Version")
+    RECALL_COLUMNS = ("Lot", "Product", "Date", "Patient", "Born", "Phone")
     TREATMENT_COLUMN = 3
 
     def __init__(self, store: Store, parent: QWidget | None = None,
@@ -119,6 +138,25 @@ class RecordsView(QWidget):
         self.search.setPlaceholderText("Name, or date of birth such as 14/03/1986")
         self.search.setClearButtonEnabled(True)
         search_label = _labelled("&Search patients", self.search, self)
+
+        self.lot = QLineEdit(self)
+        self.lot.setObjectName("lotSearch")
+        self.lot.setPlaceholderText("A lot number, for a manufacturer's or MHRA recall")
+        self.lot.setClearButtonEnabled(True)
+        lot_label = _labelled("Recall &by lot number", self.lot, self)
+        self.recalled = QTableWidget(0, len(self.RECALL_COLUMNS), self)
+        self.recalled.setObjectName("recallList")
+        self.recalled.setHorizontalHeaderLabels(list(self.RECALL_COLUMNS))
+        self.recalled.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.recalled.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.recalled.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.recalled.verticalHeader().setVisible(False)
+        self.recalled.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.recalled.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.recalled_label = _labelled("Received this lot", self.recalled, self)
+        self.recalled.hide()
+        self.recalled_label.hide()
 
         self.patients = QListWidget(self)
         self.patients.setObjectName("patientList")
@@ -152,6 +190,8 @@ class RecordsView(QWidget):
                                     "answer by answer")
         self.patient_button = _button("New consultation for this pa&tient", self)
         self.discard_button = _button("Disc&ard draft\u2026", self)
+        self.withdraw_button = _button("With&draw consent\u2026", self)
+        self.fhir_button = _button("Export FH&IR\u2026", self)
         self.last_question: QMessageBox | None = None   # the last confirmation asked (tests)
         self.status = QLabel("", self)
         self.status.setObjectName("recordsStatus")
@@ -160,7 +200,7 @@ class RecordsView(QWidget):
 
         buttons = QHBoxLayout()
         for b in (self.resume_button, self.discard_button, self.open_button,
-                  self.next_button):
+                  self.next_button, self.withdraw_button, self.fhir_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         versions = QHBoxLayout()
@@ -169,8 +209,15 @@ class RecordsView(QWidget):
         versions.addStretch(1)
         versions.addWidget(self.patient_button)
         layout = QVBoxLayout(self)
-        for w in (search_label, self.search, patients_label, self.patients, history_label,
-                  self.history):
+        lot_row = QHBoxLayout()
+        lot_row.addWidget(lot_label)
+        lot_row.addWidget(self.lot, 1)
+        for w in (search_label, self.search):
+            layout.addWidget(w)
+        layout.addLayout(lot_row)
+        layout.addWidget(self.recalled_label)
+        layout.addWidget(self.recalled)
+        for w in (patients_label, self.patients, history_label, self.history):
             layout.addWidget(w)
         layout.addLayout(buttons)
         layout.addLayout(versions)
@@ -195,6 +242,15 @@ class RecordsView(QWidget):
         self.next_button.clicked.connect(self._next_session)
         self.patient_button.clicked.connect(self._new_for_patient)
         self.discard_button.clicked.connect(self._ask_discard)
+        self.withdraw_button.clicked.connect(lambda: self._emit_signed(self.withdraw))
+        self.fhir_button.clicked.connect(lambda: self._emit_signed(self.exportFhir))
+        self._lot_timer = QTimer(self)
+        self._lot_timer.setSingleShot(True)
+        self._lot_timer.setInterval(SEARCH_DELAY_MS * 2)
+        self._lot_timer.timeout.connect(self.run_recall)
+        self.lot.textChanged.connect(self._lot_timer.start)
+        self.lot.returnPressed.connect(self.run_recall)
+        self.recalled.itemActivated.connect(self._open_recalled)
         self.setFocusProxy(self.search)
         self._update_buttons()
 
@@ -350,6 +406,9 @@ class RecordsView(QWidget):
         self.version_button.setEnabled(state == "signed" and not withdrawn)
         self.change_combo.setEnabled(state == "signed" and not withdrawn)
         self.next_button.setEnabled(state == "signed" and not withdrawn)
+        current = summary is not None and summary.superseded_by is None
+        self.withdraw_button.setEnabled(state == "signed" and not withdrawn and current)
+        self.fhir_button.setEnabled(state == "signed")
         self.patient_button.setEnabled(self.selected_patient_id() is not None)
 
     def _activate_row(self, *_args: object) -> None:
@@ -372,6 +431,62 @@ class RecordsView(QWidget):
         selected = self.selected_consultation()
         if selected and selected[1] == "signed":
             self.newVersion.emit(selected[0])
+
+    def _emit_signed(self, signal: Signal) -> None:   # type: ignore[valid-type]
+        selected = self.selected_consultation()
+        if selected and selected[1] == "signed":
+            signal.emit(selected[0])    # type: ignore[attr-defined]
+
+    # -- recall by lot ---------------------------------------------------------------
+
+    def run_recall(self) -> None:
+        """List every patient and consultation that received the typed lot (on the
+        worker thread); ``recallFinished`` when shown."""
+        self._lot_timer.stop()
+        store, lot = self._store, self.lot.text()
+
+        def show(found: list[RecallEntry]) -> None:
+            if self.lot.text() != lot:
+                return
+            self._fill_recall(found, lot)
+            self.recallFinished.emit()
+
+        def failed(exc: BaseException) -> None:
+            self._show_error(str(exc))
+            self.recallFinished.emit()
+
+        self._work.run(lambda: _recall(store, lot), show, failed, key="recall")
+
+    def _fill_recall(self, found: list[RecallEntry], lot: str) -> None:
+        self.recalled.setRowCount(len(found))
+        for r, e in enumerate(found):
+            cells = (e.lot, e.product_id, e.date.isoformat() if e.date else "", e.patient_name,
+                     e.date_of_birth.isoformat() if e.date_of_birth else "", e.phone)
+            for col, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if col == 0:
+                    item.setData(_ID, e.consultation_id)
+                self.recalled.setItem(r, col, item)
+        self.recalled.setVisible(bool(lot.strip()))
+        self.recalled_label.setVisible(bool(lot.strip()))
+        if lot.strip():
+            n = len(found)
+            patients = len({e.patient_id for e in found})
+            self.status.setText(
+                f"Lot {lot.strip()}: not used in any signed consultation." if n == 0 else
+                f"Lot {lot.strip()}: {n} use{'s' if n != 1 else ''} in signed consultations of "
+                f"{patients} patient{'s' if patients != 1 else ''}.")
+            rows = max(1, min(n, 6))
+            self.recalled.setFixedHeight(self.recalled.horizontalHeader().height()
+                                         + self.recalled.sizeHintForRow(0) * rows
+                                         + 2 * self.recalled.frameWidth() if n else
+                                         self.recalled.horizontalHeader().height()
+                                         + 2 * self.recalled.frameWidth())
+
+    def _open_recalled(self, item: QTableWidgetItem) -> None:
+        first = self.recalled.item(item.row(), 0)
+        if first is not None:
+            self.openSigned.emit(str(first.data(_ID)))
 
     def _next_session(self) -> None:
         selected = self.selected_consultation()

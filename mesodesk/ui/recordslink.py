@@ -29,6 +29,9 @@ class RecordsLink:
         # the earlier session's answers): applied by session_started, then cleared
         self._prepared: Callable[[Any], None] | None = None
         self.banner: Any = None          # ui.continuation.SessionBanner, made on first use
+        self.last_dialog: Any = None     # the last withdrawal dialog (tests)
+        self.withdrawn: list[str] = []   # versions recording a withdrawal, this session
+        self.exported: list[str] = []    # files written from the records, this session
         self.prior_panel: Any = None     # ui.continuation.PriorAnswersPanel
 
     def open(self) -> None:
@@ -61,6 +64,8 @@ class RecordsLink:
             self.w.records_view.nextSession.connect(self.next_session)
             self.w.records_view.newForPatient.connect(self.new_for_patient)
             self.w.records_view.discardDraft.connect(self.discard_draft)
+            self.w.records_view.withdraw.connect(self.ask_withdrawal)
+            self.w.records_view.exportFhir.connect(self.export_fhir_dialog)
             self.w.start.records_layout.addWidget(self.w.records_view)
             self.w.start.records_box.show()
         except ImportError as exc:
@@ -173,30 +178,36 @@ class RecordsLink:
 
     def next_session(self, consultation_id: str) -> None:
         """A new consultation continuing a signed plan: same patient and plan, no
-        lots, the screening confirmed answer by answer (see session.nextsession)."""
+        lots, the screening confirmed answer by answer (see session.nextsession);
+        the earlier pack's clinical text compared with today's decides whether the
+        patient consents again (session.reconsent)."""
         settings = self.w.settings
+        today = dt.date.today()
+        clinic, practitioner = settings.clinic, settings.practitioner
 
-        def loaded(signed: Any) -> None:
+        def load(store: Any) -> tuple[Any, Any, Any]:
+            from mesodesk.catalogue import default_catalogue
+            from mesodesk.session.consultation import compare_text
             from mesodesk.session.nextsession import next_session
 
-            try:
-                prepared = next_session(signed.canonical_json, dt.date.today(),
-                                        settings.clinic, settings.practitioner,
-                                        earlier_id=consultation_id, patient_id=signed.patient_id)
-            except Exception as exc:
-                self.w.alert(f"The next session could not be started: {_sentence(exc)}")
-                return
+            signed = store.signed(consultation_id)
+            recorded = store.clinical_text(consultation_id)
+            prepared = next_session(signed.canonical_json, today, clinic, practitioner,
+                                    earlier_id=consultation_id, patient_id=signed.patient_id)
+            return signed, prepared, compare_text(prepared, recorded, default_catalogue())
+
+        def loaded(found: tuple[Any, Any, Any]) -> None:
+            signed, prepared, reconsent = found
 
             def prepare(session: Any) -> None:
-                session.adopt(prepared)
-                session.notice = next_session_notice(prepared, signed.signed_at)
+                session.adopt(prepared, reconsent)
+                session.notice = next_session_notice(prepared, signed.signed_at, reconsent)
 
             self._prepared = prepare
             self.w._begin(prepared.data, None)
 
-        self.run(lambda store: store.signed(consultation_id), loaded,
-                 lambda exc: self.w.alert(f"The next session could not be started: "
-                                          f"{_sentence(exc)}"), key="open")
+        self.run(load, loaded, lambda exc: self.w.alert(
+            f"The next session could not be started: {_sentence(exc)}"), key="open")
 
     def new_for_patient(self, patient_id: str) -> None:
         """A new consultation for the patient selected in the records, their details
@@ -256,6 +267,101 @@ class RecordsLink:
             page.set_state(session.state)   # the confirmed answer shows below
         self.w.edited()
 
+    # --- withdrawal, FHIR, the seal certificate -----------------------------------------------
+
+    def ask_withdrawal(self, consultation_id: str) -> None:
+        """Ask when and why the patient withdrew; then record it."""
+        from mesodesk.ui.withdrawal import WithdrawalDialog
+
+        view = self.w.records_view
+        summary = view.selected_summary() if view is not None else None  # type: ignore[attr-defined]
+        described = "the consultation"
+        if summary is not None and summary.date is not None:
+            described = f"the consultation of {summary.date.strftime('%d %b %Y')}"
+        dialog = WithdrawalDialog(consultation_id, described, self.w)
+        dialog.chosen.connect(self.withdraw)
+        dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        dialog.open()
+        self.last_dialog = dialog
+
+    def withdraw(self, consultation_id: str, at: str, reason: str) -> None:
+        """Record the withdrawal as a new signed version (its pack built in the pack
+        helper), with a 'withdrawn' audit event; the signed record is untouched."""
+        who = self.w.practitioner_name()
+        packs = self.w.packs
+
+        def work(store: Any) -> str:
+            from mesodesk.catalogue import default_catalogue
+            from mesodesk.session import ConsultationSession
+
+            return ConsultationSession.prepare_withdrawal(
+                store, default_catalogue(), consultation_id, who, reason=reason, at=at,
+                build=packs.build, paper=self.w.settings.paper)()
+
+        def done(version: str) -> None:
+            self.w.statusBar().showMessage("Withdrawal recorded as a new version", 5000)
+            self.withdrawn.append(version)
+            self.refresh_drafts()
+
+        self.run(work, done, lambda exc: self.w.alert(
+            f"The withdrawal was not recorded: {_sentence(exc)}"))
+
+    def export_fhir_dialog(self, consultation_id: str) -> None:
+        path = self.w.choose_save_path("Export FHIR", "mesodesk-fhir.json",
+                                       "FHIR JSON (*.json)")
+        if path:
+            self.export_fhir(consultation_id, path)
+
+    def export_fhir(self, consultation_id: str, path: str) -> None:
+        """Write the signed record's FHIR R4 Bundle off the GUI thread; an 'exported'
+        audit event says what (never where, or for whom)."""
+        who = self.w.practitioner_name()
+
+        def work(store: Any) -> Any:
+            from mesodesk.catalogue import default_catalogue
+            from mesodesk.session.records import export_fhir
+
+            result = export_fhir(store, default_catalogue(), consultation_id, path)
+            store.record_event("exported", who, consultation_id,
+                               {"format": "fhir-r4", "pdf_sha256": result.pdf_sha256})
+            return result
+
+        def done(result: Any) -> None:
+            import os
+
+            self.w.statusBar().showMessage(
+                f"Exported {os.path.basename(path)}: FHIR Bundle of {result.resources} "
+                f"resources (consent {result.consent_status})", 6000)
+            self.exported.append(path)
+
+        self.run(work, done, lambda exc: self.w.alert(
+            f"The FHIR Bundle was not written to {path}: {_sentence(exc)}"))
+
+    def export_certificate_dialog(self) -> None:
+        """Settings: export this installation's seal certificate, so a clinic can
+        publish it and anyone can check its packs' seal."""
+        path = self.w.choose_save_path("Export the seal certificate", "mesodesk-seal.pem",
+                                       "Certificate (*.pem)")
+        if path:
+            self.export_certificate(path)
+
+    def export_certificate(self, path: str) -> None:
+        from mesodesk.ui.settings import export_seal_certificate
+
+        clinic = str(self.w.settings.clinic.get("name", "") or "")
+        packs = self.w.packs
+
+        def done(written: str) -> None:
+            import os
+
+            self.w.statusBar().showMessage(f"Seal certificate saved as "
+                                           f"{os.path.basename(written)}", 6000)
+            self.exported.append(written)
+
+        self.w.work.run(lambda: export_seal_certificate(packs, path, clinic), done,
+                        lambda exc: self.w.alert(f"The seal certificate was not saved: "
+                                                 f"{_sentence(exc)}"), serial=True)
+
     def discard_draft(self, draft_id: str) -> None:
         """Discard a draft (the records view asked the practitioner first); the audit
         trail records it."""
@@ -280,7 +386,7 @@ class RecordsLink:
             from mesodesk.ui.preview import PdfPreview
 
             preview = PdfPreview()
-            preview.setWindowTitle("Signed pack (read-only)")
+            preview.setWindowTitle(signed_title(self._status))
             preview.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
             try:
                 preview.show_pdf(signed.pdf)
@@ -293,7 +399,14 @@ class RecordsLink:
             self.w._viewer = preview
             self.audit("viewed", {"read_only": True}, consultation_id)
 
-        self.run(lambda store: store.signed(consultation_id), show,
+        def load(store: Any) -> Any:
+            signed = store.signed(consultation_id)
+            status = getattr(store, "status", None)
+            self._status = status(consultation_id) if status is not None else None
+            return signed
+
+        self._status: Any = None
+        self.run(load, show,
                       lambda exc: self.w.alert(f"The signed pack could not be opened: "
                                              f"{_sentence(exc)}"))
 
@@ -312,6 +425,19 @@ def _day(iso: str) -> str:
         return iso or "an unknown date"
 
 
+def signed_title(status: Any) -> str:
+    """The signed-pack viewer's title: says when the pack is not current."""
+    title = "Signed pack (read-only)"
+    if status is None:
+        return title
+    if getattr(status, "withdrawn", False):
+        return (f"{title} \u2014 CONSENT WITHDRAWN ({status.withdrawn_at}): "
+                "not to be issued as current")
+    if not getattr(status, "is_current", True):
+        return f"{title} \u2014 replaced by a newer version"
+    return title
+
+
 def replaces_notice(data: dict, supersedes: str, replaced: Any) -> str:
     """The banner of a new version: which signed version it replaces."""
     date = _day(str(data.get("date", "")))
@@ -324,7 +450,7 @@ def replaces_notice(data: dict, supersedes: str, replaced: Any) -> str:
             "replaces that version; the signed version stays in the records unchanged.")
 
 
-def next_session_notice(prepared: Any, signed_at: Any) -> str:
+def next_session_notice(prepared: Any, signed_at: Any, reconsent: Any = None) -> str:
     """The banner of a next session: what it continues and what to confirm."""
     n = len(prepared.prior_answers)
     lines = [f"Next session of the plan signed {_when(signed_at)} (consultation of "
@@ -335,7 +461,10 @@ def next_session_notice(prepared: Any, signed_at: Any) -> str:
     if prepared.carried_points:
         lines.append(f"{prepared.carried_points} injection point"
                      f"{'s' if prepared.carried_points != 1 else ''} carried from the last map.")
-    return " ".join(lines)
+    text = " ".join(lines)
+    if reconsent is not None:
+        text += "\n" + reconsent.summary()
+    return text
 
 
 def _sentence(exc: BaseException) -> str:

@@ -107,3 +107,11 @@ class Settings:
 
     def sync(self) -> None:
         self._s.sync()
+
+
+def export_seal_certificate(packs: Any, path: str, clinic: str = "") -> str:
+    """Settings: write this installation's seal certificate (PEM) to ``path``
+    through ``packs`` (the window's pack helper: the seal's libraries stay out of
+    the window's process); the key is made now, naming ``clinic``, if there is
+    none yet. Returns the path written. Run it off the GUI thread."""
+    return str(packs.export_certificate(path, clinic))

@@ -253,6 +253,8 @@ class MainWindow(QMainWindow):
             paper.addAction(a)
             self.paper_actions[key] = a
         file_menu.addSeparator()
+        action("Export the seal &certificate\u2026",            # settings (records link)
+               lambda: self.records.export_certificate_dialog())
         action("&Start screen", self.show_start)
         action("&Quit", self.close, QKeySequence.StandardKey.Quit)
 
