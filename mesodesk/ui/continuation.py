@@ -9,6 +9,7 @@ The session holds the state (``session.notice``, ``session.prior_answers``,
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Callable
 
@@ -80,6 +81,8 @@ class PriorAnswersPanel(QWidget):
         self.list = _AnswerList(self)
         self.list.setObjectName("priorAnswerList")
         self.list.setAccessibleName("Earlier answers to confirm")
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.caption.setBuddy(self.list)
         layout.addWidget(self.caption)
         layout.addWidget(self.list)
@@ -107,12 +110,17 @@ class PriorAnswersPanel(QWidget):
             asked = self._catalogue.screening.get(question)
             text = asked.question if asked is not None else question
             answer = ANSWER_WORDS.get(session.prior_answers[question], "?")  # type: ignore[union-attr]
-            item = QListWidgetItem(f"{text} \u2014 last time: {answer}", self.list)
+            item = QListWidgetItem(f"{answer} last time \u2014 {text}", self.list)
+            item.setToolTip(text)
             item.setData(_QUESTION, question)
             item.setData(Qt.ItemDataRole.AccessibleTextRole,
                          f"{text} Last time: {answer}. Press Space to confirm it is unchanged.")
         n = len(waiting)
         date = session.follows.earlier_date if session is not None and session.follows else ""
+        try:
+            date = dt.date.fromisoformat(date).strftime("%d %b %Y")
+        except ValueError:
+            pass
         self.caption.setText(
             f"Confirm nothing changed: {n} answer{'s' if n != 1 else ''} from the session of "
             f"{date or 'last time'} to ask again. Press Space (or Enter) on each the patient "
@@ -120,7 +128,6 @@ class PriorAnswersPanel(QWidget):
             "Allergies and medicines are copied from last time: check them too.")
         if n:
             self.list.setCurrentRow(0)
-            rows = min(n, 8)
-            self.list.setFixedHeight(self.list.sizeHintForRow(0) * rows
+            self.list.setFixedHeight(self.list.fontMetrics().lineSpacing() * 8
                                      + 2 * self.list.frameWidth())
         self.setVisible(bool(n))

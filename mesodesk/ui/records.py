@@ -82,12 +82,21 @@ def _history(store: Store, patient_id: str) -> list[tuple[ConsultationSummary, s
     return out
 
 
-def _recall(store: Store, lot: str) -> list[RecallEntry]:
-    """Runs on a worker thread."""
+def _recall(store: Store, lot: str) -> tuple[list[RecallEntry], dict[str, str]]:
+    """Runs on a worker thread: the entries, and the products' names."""
     from mesodesk.session.records import recall
 
     try:
-        return recall(store, lot)
+        found = recall(store, lot)
+        try:
+            from mesodesk.catalogue import default_catalogue
+
+            products = default_catalogue().products
+            names = {e.product_id: products[e.product_id].name for e in found
+                     if e.product_id in products}
+        except Exception:    # ids are shown instead
+            names = {}
+        return found, names
     except StoreError:
         raise
     except Exception as exc:
@@ -371,7 +380,8 @@ class RecordsView(QWidget):
             if c.superseded_by:
                 version = "replaced by a newer version"
             elif c.supersedes:
-                version = "new version"
+                version = ("records the withdrawal" if c.state == "signed" and c.withdrawn
+                           else "new version")
             cells = (c.date.isoformat() if c.date else "", state, indication, treatment,
                      version)
             changed = c.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -445,10 +455,10 @@ class RecordsView(QWidget):
         self._lot_timer.stop()
         store, lot = self._store, self.lot.text()
 
-        def show(found: list[RecallEntry]) -> None:
+        def show(answer: tuple[list[RecallEntry], dict[str, str]]) -> None:
             if self.lot.text() != lot:
                 return
-            self._fill_recall(found, lot)
+            self._fill_recall(*answer, lot=lot)
             self.recallFinished.emit()
 
         def failed(exc: BaseException) -> None:
@@ -457,10 +467,10 @@ class RecordsView(QWidget):
 
         self._work.run(lambda: _recall(store, lot), show, failed, key="recall")
 
-    def _fill_recall(self, found: list[RecallEntry], lot: str) -> None:
+    def _fill_recall(self, found: list[RecallEntry], names: dict[str, str], lot: str) -> None:
         self.recalled.setRowCount(len(found))
         for r, e in enumerate(found):
-            cells = (e.lot, e.product_id, e.date.isoformat() if e.date else "", e.patient_name,
+            cells = (e.lot, names.get(e.product_id, e.product_id), e.date.isoformat() if e.date else "", e.patient_name,
                      e.date_of_birth.isoformat() if e.date_of_birth else "", e.phone)
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
@@ -476,12 +486,12 @@ class RecordsView(QWidget):
                 f"Lot {lot.strip()}: not used in any signed consultation." if n == 0 else
                 f"Lot {lot.strip()}: {n} use{'s' if n != 1 else ''} in signed consultations of "
                 f"{patients} patient{'s' if patients != 1 else ''}.")
-            rows = max(1, min(n, 6))
-            self.recalled.setFixedHeight(self.recalled.horizontalHeader().height()
-                                         + self.recalled.sizeHintForRow(0) * rows
-                                         + 2 * self.recalled.frameWidth() if n else
-                                         self.recalled.horizontalHeader().height()
-                                         + 2 * self.recalled.frameWidth())
+            rows = max(1, min(n, 5))
+            row_height = (self.recalled.rowHeight(0) if n
+                          else self.recalled.verticalHeader().defaultSectionSize())
+            self.recalled.setFixedHeight(self.recalled.horizontalHeader().sizeHint().height()
+                                         + row_height * (rows if n else 0)
+                                         + 2 * self.recalled.frameWidth() + 2)
 
     def _open_recalled(self, item: QTableWidgetItem) -> None:
         first = self.recalled.item(item.row(), 0)
