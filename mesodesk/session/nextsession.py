@@ -3,7 +3,7 @@
 :func:`next_session` turns the last signed consultation of a patient into the
 start of the next one: the same patient (by id), indication, areas, delivery,
 products (without lot and expiry: each session's stock is recorded again; the
-points of the last map are carried, :func:`~mesodesk.domain.injection_map.carry_map`)
+points of the last map are carried, :func:`~mesodesk.session.carry.carry_last_map`)
 and plan, with today's date, the clinic and practitioner of today, and a fresh
 consent. The screening answers are *not* copied into the consultation: they
 are held aside (:attr:`NextSession.prior_answers`) for the practitioner to
@@ -20,7 +20,6 @@ the signed record and hand its canonical JSON in.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,25 +57,22 @@ def _earlier_data(earlier: Any) -> Data:
 
 def _products(earlier: Data) -> tuple[list[Data], int]:
     """The earlier products without lot and expiry; the last map's points
-    carried to the first entry of each product (through ``carry_map``)."""
+    carried to the first entry of each product
+    (:func:`mesodesk.session.carry.carry_last_map`)."""
     from mesodesk.domain import from_data
-    from mesodesk.domain.injection_map import carry_map
-    from mesodesk.domain.schema import unbuild
+    from mesodesk.session.carry import carry_last_map
 
-    products = [p for p in earlier.get("products") or [] if isinstance(p, dict)]
+    products = [{k: copy.deepcopy(v) for k, v in p.items()
+                 if k not in ("lot", "expiry", "points")}
+                for p in earlier.get("products") or [] if isinstance(p, dict)]
     try:
         last = from_data(earlier)
     except Exception:            # an earlier record this version cannot read whole
         last = None
     if last is not None and any(p.points for p in last.products):
-        bare = [dataclasses.replace(p, points=()) for p in last.products]
-        products = [unbuild(p) for p in carry_map(last, bare)]
-    out, points = [], 0
-    for product in products:
-        entry = {k: copy.deepcopy(v) for k, v in product.items() if k not in ("lot", "expiry")}
-        points += len(entry.get("points") or [])
-        out.append(entry)
-    return out, points
+        products = carry_last_map({"products": products}, last)["products"]
+    points = sum(len(p.get("points") or []) for p in products)
+    return products, points
 
 
 def next_session(earlier: Any, today: dt.date, clinic: dict | None = None,

@@ -207,16 +207,20 @@ class RecordsView(QWidget):
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Records status")
 
+        # three short rows, so the window can still be made narrow
         buttons = QHBoxLayout()
         for b in (self.resume_button, self.discard_button, self.open_button,
-                  self.next_button, self.withdraw_button, self.fhir_button):
+                  self.fhir_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        continuing = QHBoxLayout()
+        for b in (self.next_button, self.patient_button, self.withdraw_button):
+            continuing.addWidget(b)
+        continuing.addStretch(1)
         versions = QHBoxLayout()
         for w in (self.version_button, change_label, self.change_combo):
             versions.addWidget(w)
         versions.addStretch(1)
-        versions.addWidget(self.patient_button)
         layout = QVBoxLayout(self)
         lot_row = QHBoxLayout()
         lot_row.addWidget(lot_label)
@@ -226,9 +230,11 @@ class RecordsView(QWidget):
         layout.addLayout(lot_row)
         layout.addWidget(self.recalled_label)
         layout.addWidget(self.recalled)
-        for w in (patients_label, self.patients, history_label, self.history):
-            layout.addWidget(w)
+        for w, stretch in ((patients_label, 0), (self.patients, 1), (history_label, 0),
+                           (self.history, 2)):   # the history gets the room
+            layout.addWidget(w, stretch)
         layout.addLayout(buttons)
+        layout.addLayout(continuing)
         layout.addLayout(versions)
         layout.addWidget(self.status)
 
