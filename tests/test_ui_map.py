@@ -352,3 +352,13 @@ def test_arrow_keys_move_the_selected_point_on_the_chart(window, qtbot):
     undo(qtbot, page.view)
     undo(qtbot, page.view)
     qtbot.waitUntil(lambda: points(window)[0] == before)
+
+
+@pytest.mark.parametrize("areas, chart", [(["scalp"], "scalp"), (["face", "neck"], "face-front"),
+                                          (["abdomen"], "body-front"), (["back"], "body-back")])
+def test_the_chart_offered_first_is_the_one_that_shows_the_plans_areas(window, qtbot, areas,
+                                                                       chart):
+    page = open_map(qtbot, window, merge(load_example(), {"areas": areas}))
+    assert page.chart.currentData() == chart
+    assert page.chart.currentText().endswith("suited")
+    assert page.area.currentData() == areas[0]               # keyboard points land there

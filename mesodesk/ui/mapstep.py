@@ -499,6 +499,13 @@ class MapPage(StepPage):
     # --- choices -------------------------------------------------------------------------
     def load(self) -> None:
         entries = self.entries()
+        unreadable = [self._entry_name(e) for e in entries
+                      if "points" in e and not isinstance(e["points"], list)]
+        for e in entries:          # a damaged draft: points that are not a list of points
+            if "points" in e and not isinstance(e["points"], list):
+                del e["points"]
+        self.status.setText("The map of " + ", ".join(unreadable) + " could not be read and "
+                            "was left out." if unreadable else "")
         seen = tuple(id(e) for e in entries)
         if seen != self._entries_seen:       # another consultation, or products changed
             self.undo_stack.clear()
@@ -520,7 +527,9 @@ class MapPage(StepPage):
             planned = set(self.data.get("areas") or [])
             view = self._view
             self.chart.clear()
-            suited = [v for v in VIEWS if (c := _chart(v)) and planned & set(c.areas)]
+            fit = {v: suitability(c, planned) for v in VIEWS if (c := _chart(v)) is not None}
+            # best first; near-ties (within 1 %) keep the order of VIEWS (front before sides)
+            suited = sorted((v for v in fit if fit[v] > 0), key=lambda v: -round(fit[v], 2))
             for v in suited + [v for v in VIEWS if v not in suited]:
                 c = _chart(v)
                 if c is None:
@@ -1137,6 +1146,19 @@ class MapPage(StepPage):
         return self.findings_note.text()
 
 
+def suitability(chart: Chart, planned: set[str]) -> float:
+    """How much of the chart's marked areas the plan's areas take (0..1): the chart
+    that shows them best comes first (the scalp chart for the scalp, the front of
+    the face for the face)."""
+    def size(points: tuple[tuple[float, float], ...]) -> float:
+        return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2)
+                       in zip(points, points[1:] + points[:1]))) / 2
+
+    total = sum(size(r.points) for r in chart.regions)
+    mine = sum(size(r.points) for r in chart.regions if r.area in planned)
+    return mine / total if total > 0 else 0.0
+
+
 def free_spot(chart: Chart, area: str, spacing_cm: float,
               taken: list[tuple[float, float]]) -> tuple[float, float] | None:
     """A 0..1 position in ``area`` on ``chart`` at least ``spacing_cm`` from every
@@ -1168,4 +1190,4 @@ def free_spot(chart: Chart, area: str, spacing_cm: float,
     return None
 
 
-__all__ = ["MapPage", "free_spot"]
+__all__ = ["MapPage", "free_spot", "suitability"]
