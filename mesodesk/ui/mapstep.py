@@ -1141,6 +1141,7 @@ class MapPage(StepPage):
                 or f.rule == "points-volume-mismatch"]
         self._findings = mine
         self.show_findings(mine)
+        self.show_gaps(snapshot.gaps_for(self.step_id))
 
     def findings_text(self) -> str:
         return self.findings_note.text()
