@@ -247,7 +247,9 @@ def key_facts(ctx: PackContext) -> list[Flowable]:
                                "KeyCellBold"))
     phones.append(cite.statement(texts.emergency, "KeyCell"))
     rows: list[list] = [
-        ["What it is", facts(f"{ind.name}, on the {ctx.area_names.lower()}, with {products}.",
+        ["What it is", facts(f"{ind.name}. Area{'s' if len(c.areas) > 1 else ''}: "
+                             f"{ctx.area_names}. Product{'s' if len(c.products) > 1 else ''}: "
+                             f"{products}.",
                              cite.statement(ind.summary, "KeyCell"))],
         ["What it may do", facts(cite.statement(ind.expected_outcome, "KeyCell"),
                                  labelled("How strong the proof is",
