@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mesodesk.domain import fingerprint
 
@@ -66,12 +66,18 @@ def test_next_session_is_prefilled_and_each_answer_is_confirmed_with_one_key(
     first = panel.list.item(0).text()
     assert first.startswith("No last time \u2014 ")
 
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
+    # the page's first field is the list of earlier answers: the keys go there
+    assert window.pages["screening"].first_field() is panel.list
     panel.list.setFocus()
     for _ in range(len(catalogue.screening)):          # one key per answer
         qtbot.keyClick(panel.list, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: session.snapshot().complete("screening"), timeout=TIMEOUT)
     assert not panel.isVisible()
     page = window.pages["screening"]
+    focused = QApplication.focusWidget()              # on to the questions, focus kept
+    assert focused is page.first_field() and focused is not panel.list
     assert page.buttons["pregnant"]["no"].isChecked()  # the confirmed answers show below
     qtbot.waitUntil(lambda: window.next.isEnabled(), timeout=TIMEOUT)
 
@@ -211,3 +217,27 @@ def test_the_banner_shows_what_changed_and_asks_for_consent_again(
     text = window.records.banner.text()
     assert "changed since the earlier consent (1 change)" in text
     assert "consents again" in text and 'was "Older wording of this risk."' in text
+
+
+def test_next_session_of_a_replaced_version_continues_the_plan_as_last_signed(
+        qtbot, window, store, signed, make_consultation):
+    changed = make_consultation({"plan": {"sessions": 6, "notes": "course of six"}})
+    newer = store.sign(store.new_version(signed), changed, PDF, fingerprint(changed),
+                       "Dr Ana Silva")
+    window.records_view.nextSession.emit(signed)          # the older row was selected
+    qtbot.waitUntil(lambda: window.session is not None and window.session.follows is not None,
+                    timeout=TIMEOUT)
+    assert window.session.follows.earlier_id == newer
+    assert window.session.data["plan"]["notes"] == "course of six"
+
+
+def test_a_withdrawn_plan_does_not_continue(qtbot, window, store, signed, catalogue):
+    from mesodesk.session import ConsultationSession
+
+    ConsultationSession.prepare_withdrawal(store, catalogue, signed, "Dr Ana Silva",
+                                           at="2026-11-26T09:30:00+00:00",
+                                           build=lambda consultation, paper: PDF)()
+    window.records_view.nextSession.emit(signed)
+    qtbot.waitUntil(lambda: window.last_alert is not None, timeout=TIMEOUT)
+    assert "withdrawn" in window.last_alert.text()
+    assert window.session is None or window.session.follows is None

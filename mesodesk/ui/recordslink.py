@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6 import QtCore
+from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
     from mesodesk.ui.window import MainWindow
@@ -190,10 +191,15 @@ class RecordsLink:
             from mesodesk.session.consultation import compare_text
             from mesodesk.session.nextsession import next_session
 
-            signed = store.signed(consultation_id)
-            recorded = store.clinical_text(consultation_id)
+            status = store.status(consultation_id)
+            if status.withdrawn:
+                raise ValueError("consent to this plan was withdrawn; start a new "
+                                 "consultation instead")
+            current = status.current or consultation_id   # the plan as last signed
+            signed = store.signed(current)
+            recorded = store.clinical_text(current)
             prepared = next_session(signed.canonical_json, today, clinic, practitioner,
-                                    earlier_id=consultation_id, patient_id=signed.patient_id)
+                                    earlier_id=current, patient_id=signed.patient_id)
             return signed, prepared, compare_text(prepared, recorded, default_catalogue())
 
         def loaded(found: tuple[Any, Any, Any]) -> None:
@@ -251,6 +257,9 @@ class RecordsLink:
             if page is not None and self.w.catalogue is not None:
                 self.prior_panel = PriorAnswersPanel(self.w.catalogue, lambda: self.w.session)
                 page.body.insertWidget(1, self.prior_panel)
+                first = page.first_field() if hasattr(page, "first_field") else None
+                if first is not None:   # Tab reaches the earlier answers first
+                    QWidget.setTabOrder(first.previousInFocusChain(), self.prior_panel.list)
                 page.edited.connect(self.prior_panel.reload)
                 self.prior_panel.confirmed.connect(self._answer_confirmed)
         if self.banner is not None:
@@ -265,6 +274,10 @@ class RecordsLink:
         page = self.w.pages.get("screening")
         if page is not None:
             page.set_state(session.state)   # the confirmed answer shows below
+            if self.prior_panel is not None and not self.prior_panel.isVisible():
+                first = page.first_field() if hasattr(page, "first_field") else None
+                if first is not None:       # the last one confirmed: on to the questions
+                    first.setFocus()
         self.w.edited()
 
     # --- withdrawal, FHIR, the seal certificate -----------------------------------------------
