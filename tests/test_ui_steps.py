@@ -33,7 +33,7 @@ def test_a_step_added_to_the_table_gets_its_page_in_the_window(qtbot, monkeypatc
     window.show()
     qtbot.waitExposed(window)
     window.new_consultation()
-    titles = [window.step_list.item(i).text()[3:] for i in range(window.step_list.count())]
+    titles = [window.step_list.item(i).text() for i in range(window.step_list.count())]
     assert titles[ids.index("review")] == "Photographs taken"
     assert len(titles) == len(STEPS) + 1
     window.go("plan")

@@ -245,10 +245,16 @@ def test_a_pregnant_patient_cannot_reach_export_with_deoxycholic_acid(
         assert window.step_id == "review"
         row = window.step_list.item(list(window.pages).index(step))
         assert not row.flags() & Qt.ItemFlag.ItemIsEnabled
-    assert "\u26d4" in window.step_list.item(2).text()  # screening carries the block
+    from mesodesk.ui.findings import SEVERITY_ROLE
+    from mesodesk.ui.window import STATUS_ROLE
+
+    assert window.step_list.item(2).data(STATUS_ROLE) == "block"  # screening carries the block
+    assert not window.step_list.item(2).icon().isNull()            # drawn, not U+26D4
     panel = window.findings_panel.list
-    texts = [panel.item(i).text() for i in range(panel.count())]
-    assert any("pregnan" in t.lower() and t.startswith("\u26d4") for t in texts)
+    blocks = [panel.item(i) for i in range(panel.count())
+              if panel.item(i).data(SEVERITY_ROLE) == "block"]
+    assert any("pregnan" in b.text().lower() and b.text().startswith("Block") for b in blocks)
+    assert all(not b.icon().isNull() and "\u26d4" not in b.text() for b in blocks)
 
 
 def test_an_anticoagulant_warning_must_be_acknowledged_before_export(
@@ -278,8 +284,10 @@ def test_findings_update_live_and_a_click_jumps_to_their_step(
     assert open_file_in(qtbot, window, write_case(tmp_path, data))
     window.go("screening")
     panel = window.findings_panel.list
+    from mesodesk.ui.findings import SEVERITY_ROLE
+
     assert not [panel.item(i).text() for i in range(panel.count())
-                if "\u26a0" in panel.item(i).text()]
+                if panel.item(i).data(SEVERITY_ROLE) == "warn"]
     screening = window.pages["screening"]
     tick(qtbot, screening.buttons["anticoagulants"]["yes"])
     qtbot.waitUntil(lambda: panel.count() > 0 and any(
@@ -677,7 +685,9 @@ def test_a_depth_outside_the_technique_range_is_flagged_on_the_delivery_step(
     qtbot.keyClicks(delivery.depth_mm, "9")
     qtbot.waitUntil(delivery.findings_note.isVisible)
     assert "9 mm" in delivery.findings_note.text()
-    assert "\u26a0" in window.step_list.item(4).text()  # the step list shows the warning
+    from mesodesk.ui.window import STATUS_ROLE
+
+    assert window.step_list.item(4).data(STATUS_ROLE) == "warn"  # the step list shows it
 
 
 def test_the_pack_follows_the_paper_size_setting(qtbot, window, catalogue, jane_data,

@@ -100,6 +100,9 @@ class ReviewPage(StepPage):
         self.summary = note(rich=True)
         self.summary.setObjectName("plan-summary")
         self.body.addWidget(self.summary)
+        self.history = note(rich=True)      # who treats, and what the patient reported
+        self.history.setObjectName("review-history")
+        self.body.addWidget(self.history)
         self.body.addWidget(heading("Findings", level=2))
         self.status = note()
         self.status.setObjectName("review-status")
@@ -126,6 +129,10 @@ class ReviewPage(StepPage):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self.show_findings(snapshot.findings)
         self._status(snapshot.outstanding, snapshot.unfinished_before(self.step_id))
+        if not snapshot.findings and not snapshot.error:   # say so, rather than nothing
+            unfinished = snapshot.unfinished_before(self.step_id)
+            self.status.setText("No findings." + (f" {self.status.text()}" if unfinished
+                                                  else " You can go on to consent."))
 
     def _status(self, open_: list[Finding], unfinished: list[str]) -> None:
         absolute = [f for f in open_ if f.absolute]
@@ -150,6 +157,28 @@ class ReviewPage(StepPage):
 
     def entered(self) -> None:
         self.summary.setText(plan_summary(self.data, self.catalogue))
+        self.history.setText(self._history())
+
+    def _history(self) -> str:
+        """The practitioner, and the allergies and medicines the patient reported."""
+        from mesodesk.catalogue.vocabulary import label
+
+        practitioner = self.data.get("practitioner") or {}
+        screening = self.data.get("screening") or {}
+        who = _esc(practitioner.get("name"))
+        profession = practitioner.get("profession")
+        if profession:
+            who += f", {html.escape(label('professions', str(profession)).lower())}"
+        if practitioner.get("registration"):
+            who += f", {html.escape(str(practitioner['registration']))}"
+        allergies = [str(a) for a in screening.get("allergies") or [] if str(a).strip()]
+        medicines = str(screening.get("medications") or "").strip()
+        rows = [("Practitioner", who),
+                ("Allergies", html.escape(", ".join(allergies)) if allergies else "None reported"),
+                ("Medicines", html.escape(medicines).replace("\n", "<br/>") if medicines
+                 else "None reported")]
+        return "<table cellspacing='4'>" + "".join(
+            f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows) + "</table>"
 
     def load(self) -> None:
         self.entered()

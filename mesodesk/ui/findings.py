@@ -10,12 +10,15 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from mesodesk.session.steps import DEFAULT_TABLE, StepTable
-from mesodesk.ui.widgets import SEVERITY_MARKS, heading, severity_word, note, sources_text
+from mesodesk.ui.widgets import heading, icon, note, severity_word, sources_text
 
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
     from mesodesk.rules import Finding
     from mesodesk.session.required import Gap
+
+
+SEVERITY_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1   # "block", "warn" or "info"
 
 
 class FindingsPanel(QWidget):
@@ -46,6 +49,8 @@ class FindingsPanel(QWidget):
         self.list.setWordWrap(True)
         self.list.setSpacing(2)
         self.list.setAlternatingRowColors(True)
+        line = self.list.fontMetrics().height()
+        self.list.setIconSize(QtCore.QSize(line, line))
         layout.addWidget(self.list, 1)
         self._jump = jump
         self.list.itemActivated.connect(self._activated)
@@ -77,10 +82,12 @@ class FindingsPanel(QWidget):
             self.gaps.addItem(item)
         self.gaps_heading.setVisible(bool(gaps))
         self.gaps.setVisible(bool(gaps))
-        if gaps:
-            rows = min(len(gaps), 6)
-            self.gaps.setMaximumHeight(self.gaps.sizeHintForRow(0) * rows
-                                       + 2 * self.gaps.frameWidth() + 4)
+        if gaps:   # room for up to six entries of two lines each; it scrolls past that
+            line = self.gaps.fontMetrics().lineSpacing()
+            rows = sum(1 if self.gaps.fontMetrics().horizontalAdvance(self.gaps.item(i).text())
+                       < self.gaps.viewport().width() - 8 else 2
+                       for i in range(min(len(gaps), 6)))
+            self.gaps.setFixedHeight(rows * line + 2 * self.gaps.frameWidth() + 8)
 
     def gap_texts(self) -> list[str]:
         return [self.gaps.item(i).text() for i in range(self.gaps.count())]
@@ -100,9 +107,10 @@ class FindingsPanel(QWidget):
                              else "No findings so far.")
         for f in findings:
             state = "" if f.rule in open_rules or f.severity == "info" else " (resolved)"
-            text = (f"{SEVERITY_MARKS[f.severity]} {severity_word(f.severity)}{state}: "
+            text = (f"{severity_word(f.severity)}{state}: "
                     f"{f.message}\n{sources_text(f.source)}")
-            item = QListWidgetItem(text)
+            item = QListWidgetItem(icon(f.severity), text)
+            item.setData(SEVERITY_ROLE, f.severity)
             item.setData(QtCore.Qt.ItemDataRole.UserRole, f.path)
             item.setData(QtCore.Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ". "))
             item.setToolTip(self._tooltip(f))

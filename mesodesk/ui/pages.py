@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 
-from PySide6.QtWidgets import (QAbstractSpinBox, QButtonGroup, QCheckBox, QComboBox,
+from PySide6.QtWidgets import (QAbstractSpinBox, QButtonGroup, QCheckBox, QComboBox, QCompleter,
                                QDoubleSpinBox, QFormLayout, QFrame, QGridLayout, QGroupBox,
                                QHBoxLayout, QLineEdit, QPlainTextEdit, QRadioButton, QSpinBox,
                                QVBoxLayout, QWidget)
@@ -21,8 +21,9 @@ from mesodesk.domain import age_on
 from mesodesk.catalogue.vocabulary import label, labels, number
 from mesodesk.session import draft as flow
 from mesodesk.ui.consentfields import AgeCheckBox, AssessmentBox, PrescriberCheck
-from mesodesk.ui.widgets import (StepPage, add_row, button, checkbox, heading, labelled,
-                                 mark_required, note, radio, sources_text)
+from mesodesk.ui.widgets import (StepPage, add_date_row, add_row, button, checkbox, date_hint,
+                                 heading, labelled, mark_required, note, parse_clinic_date, radio,
+                                 sources_text)
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +122,11 @@ class PatientPage(StepPage):
         form = QFormLayout()
         self.name = QLineEdit()
         self.dob = QLineEdit()
-        self.dob.setPlaceholderText("YYYY-MM-DD or DD/MM/YYYY")
         self.age = note()
         self.phone = QLineEdit()
         self.email = QLineEdit()
         add_row(form, "Full na&me", self.name)
-        add_row(form, "&Date of birth", self.dob)
+        self.dob_calendar = add_date_row(form, "&Date of birth", self.dob, "date of birth")
         form.addRow("", self.age)
         add_row(form, "Phone", self.phone)
         add_row(form, "Email", self.email)
@@ -147,18 +147,19 @@ class PatientPage(StepPage):
     def _dob(self, text: str) -> None:
         if self._loading:
             return
-        born = flow.parse_date(text)
+        born = parse_clinic_date(text)
         self.section("patient")["date_of_birth"] = born.isoformat() if born else text
         self._show_age()
         self.changed()
 
     def _show_age(self) -> None:
-        born = flow.parse_date(self.dob.text())
+        born = parse_clinic_date(self.dob.text())
         on = flow.consultation_date(self.data)
         if not self.dob.text().strip():
             self.age.setText("")
         elif born is None:
-            self.age.setText("Not a date yet: type it as YYYY-MM-DD or DD/MM/YYYY.")
+            self.age.setText(f"Not a date yet: type it {date_hint()}, or pick it on the "
+                             "calendar.")
         elif born > on:
             self.age.setText("This date is in the future.")
         else:
@@ -176,6 +177,65 @@ class PatientPage(StepPage):
 
 # --- screening ---------------------------------------------------------------------------
 
+#: a key answers the screening question in focus (and the focus moves to the next)
+ANSWER_KEYS = {Qt.Key.Key_Y: "yes", Qt.Key.Key_N: "no", Qt.Key.Key_U: "unknown"}
+
+
+class MedicinesEdit(QPlainTextEdit):
+    """The medicines list, free text, offering the catalogue's medicine names
+    (generic names and brands, drugs.toml) as the practitioner types a word."""
+
+    def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.completer = QCompleter(names, self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setModelSorting(QCompleter.ModelSorting.CaseInsensitivelySortedModel)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.completer.setWidget(self)
+        self.completer.activated.connect(self.insert_completion)
+
+    def word(self) -> str:
+        """The word being typed, just before the cursor."""
+        cursor = self.textCursor()
+        before = cursor.block().text()[:cursor.positionInBlock()]
+        match = re.search(r"[^\W\d_][\w-]*$", before)
+        return match.group(0) if match else ""
+
+    def insert_completion(self, completion: str) -> None:
+        cursor = self.textCursor()
+        cursor.movePosition(cursor.MoveOperation.Left, cursor.MoveMode.KeepAnchor,
+                            len(self.word()))
+        cursor.insertText(completion)
+        self.setTextCursor(cursor)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        popup = self.completer.popup()
+        if popup.isVisible() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter,
+                                                 Qt.Key.Key_Escape):
+            event.ignore()          # the completer takes these
+            return
+        super().keyPressEvent(event)
+        word = self.word()
+        if len(word) < 3 or not event.text():
+            popup.hide()
+            return
+        if word != self.completer.completionPrefix():
+            self.completer.setCompletionPrefix(word)
+        if self.completer.completionCount() == 0:
+            popup.hide()
+            return
+        popup.setCurrentIndex(self.completer.completionModel().index(0, 0))
+        rect = self.cursorRect()
+        rect.setWidth(popup.sizeHintForColumn(0) + popup.verticalScrollBar().sizeHint().width())
+        self.completer.complete(rect)
+
+
+def medicine_names(catalogue: Any) -> list[str]:
+    """Every medicine name the catalogue knows, capitalised, once each."""
+    names = {n.strip() for d in catalogue.drugs.values() for n in (d.name, *d.names) if n.strip()}
+    return sorted({n[:1].upper() + n[1:] for n in names}, key=str.lower)
+
 
 class ScreeningPage(StepPage):
     step_id = "screening"
@@ -183,9 +243,11 @@ class ScreeningPage(StepPage):
 
     def build(self) -> None:
         self.body.addWidget(note("Ask each question. Choose Unknown when the patient is not "
-                                 "sure; it will be flagged for you to follow up."))
+                                 "sure; it will be flagged for you to follow up. Keys: Y yes, "
+                                 "N no, U not known, each then moves on to the next question."))
         self.groups: dict[str, QButtonGroup] = {}
         self.buttons: dict[str, dict[str, QRadioButton]] = {}
+        self._question_of: dict[QRadioButton, str] = {}
         questions = sorted(self.catalogue.screening.items(), key=lambda kv: (kv[1].order, kv[0]))
         for qid, question in questions:
             box = QFrame()
@@ -209,6 +271,8 @@ class ScreeningPage(StepPage):
                 row.addWidget(b)
                 self.buttons[qid][answer] = b
                 b.toggled.connect(lambda on, q=qid, a=answer: self._answer(q, a, on))
+                b.installEventFilter(self)
+                self._question_of[b] = qid
             row.addStretch(1)
             column.addLayout(row)
             if question.help:
@@ -218,8 +282,7 @@ class ScreeningPage(StepPage):
         form = QFormLayout()
         self.allergies = QLineEdit()
         self.allergies.setPlaceholderText("for example: lidocaine, latex (separate with commas)")
-        self.medications = QPlainTextEdit()
-        self.medications.setTabChangesFocus(True)
+        self.medications = MedicinesEdit(medicine_names(self.catalogue))
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)
         for w in (self.medications, self.notes):
@@ -232,6 +295,29 @@ class ScreeningPage(StepPage):
         self.medications.textChanged.connect(
             lambda: self._text("medications", self.medications.toPlainText()))
         self.notes.textChanged.connect(lambda: self._text("notes", self.notes.toPlainText()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """Y, N or U on a question answers it, and the focus moves to the next one."""
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and watched in self._question_of
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+                and event.key() in ANSWER_KEYS):
+            self.answer_and_move(self._question_of[watched], ANSWER_KEYS[event.key()])
+            return True
+        return super().eventFilter(watched, event)
+
+    def answer_and_move(self, qid: str, answer: str) -> None:
+        self.buttons[qid][answer].setChecked(True)
+        ids = list(self.buttons)
+        i = ids.index(qid)
+        if i + 1 < len(ids):
+            nxt = self.buttons[ids[i + 1]]
+            target: QWidget = next((b for b in nxt.values() if b.isChecked()),
+                                   next(iter(nxt.values())))
+        else:
+            target = self.allergies
+        target.setFocus(Qt.FocusReason.TabFocusReason)
+        self.scroll_area.ensureWidgetVisible(target)
 
     def show_gaps(self, gaps: list) -> None:
         super().show_gaps(gaps)
@@ -491,7 +577,6 @@ class ProductRow(QFrame):
         form = QFormLayout()
         self.lot = QLineEdit(str(entry.get("lot", "")))
         self.expiry = QLineEdit(str(entry.get("expiry", "")))
-        self.expiry.setPlaceholderText("YYYY-MM-DD")
         self.volume = _spin(1000, 2, " mL", 0.1)
         self.volume.setValue(_number(entry.get("volume_ml")))
         self.injections = QSpinBox()
@@ -499,7 +584,7 @@ class ProductRow(QFrame):
         self.injections.setSpecialValueText("Not recorded")
         self.injections.setValue(int(_number(entry.get("injections"))))
         add_row(form, "Lot", self.lot)
-        add_row(form, "Expiry", self.expiry)
+        self.expiry_calendar = add_date_row(form, "Expiry", self.expiry, "expiry date")
         add_row(form, "Volume", self.volume)
         add_row(form, "Injections", self.injections)
         layout.addLayout(form)
@@ -517,7 +602,7 @@ class ProductRow(QFrame):
         self.remove.clicked.connect(lambda: page.remove_product(self.index))
 
     def _expiry(self, text: str) -> None:
-        date = flow.parse_date(text)
+        date = parse_clinic_date(text)
         self._set("expiry", date.isoformat() if date else text)
 
     def _set(self, key: str, value: Any) -> None:
@@ -570,6 +655,10 @@ class FormulationPage(StepPage):
         self.body.addLayout(anaesthetic)
         # a product chosen by hand, and for which indication (kept while it stays the same)
         self._chosen: tuple[str | None, str] | None = None
+        for combo in (self.product, self.anaesthetic):   # long names never widen the page
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(24)
         self.product.activated.connect(self._picked)
         self.product.currentIndexChanged.connect(
             lambda _i: self.add_product.setEnabled(self.product.currentData() is not None))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import (QBuffer, QByteArray, QEvent, QIODevice, QObject, QRect, QSize, Qt,
+                            Signal)
+from PySide6.QtGui import QKeyEvent, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
@@ -117,6 +118,30 @@ class PdfPreview(QWidget):
         bar = self.view.verticalScrollBar()
         bar.valueChanged.connect(self._check_end)
         bar.rangeChanged.connect(self._check_end)
+        self.view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """Reading keys: Home/Ctrl+Home to the start of the pack, End/Ctrl+End to
+        its end, Space a screen down and Shift+Space a screen up (the arrows and
+        Page Up/Down are the view's own)."""
+        if watched is self.view and event.type() == QEvent.Type.KeyPress \
+                and isinstance(event, QKeyEvent):
+            bar = self.view.verticalScrollBar()
+            key, mods = event.key(), event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            ctrl = mods == Qt.KeyboardModifier.ControlModifier
+            plain = mods == Qt.KeyboardModifier.NoModifier
+            shift = mods == Qt.KeyboardModifier.ShiftModifier
+            if key == Qt.Key.Key_Home and (plain or ctrl):
+                bar.setValue(bar.minimum())
+                return True
+            if key == Qt.Key.Key_End and (plain or ctrl):
+                bar.setValue(bar.maximum())
+                return True
+            if key == Qt.Key.Key_Space and (plain or shift):
+                step = bar.pageStep() if plain else -bar.pageStep()
+                bar.setValue(bar.value() + step)
+                return True
+        return super().eventFilter(watched, event)
 
     def _check_end(self, *_args: object) -> None:
         if self.document is None or self.read_to_end:

@@ -187,7 +187,7 @@ class RecordsView(QWidget):
 
         self.resume_button = _button("&Resume draft", self)
         self.open_button = _button("&Open signed pack", self)
-        self.version_button = _button("Start &new version", self)
+        self.version_button = _button("Start new &version", self)
         self.change_combo = QComboBox(self)
         self.change_combo.setObjectName("changeStep")
         for step_id, title in CHANGE_STEPS:

@@ -8,18 +8,22 @@ read at 200 % scaling and in light or dark palettes.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from PySide6 import QtCore
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QFormLayout, QFrame, QLabel,
                                QPushButton, QRadioButton, QScrollArea, QScrollBar, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 if TYPE_CHECKING:  # the window imports this module before the catalogue is needed
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QLineEdit
+
     from mesodesk.catalogue.model import Catalogue
     from mesodesk.rules import Finding
     from mesodesk.session import FlowState, Snapshot
@@ -45,7 +49,31 @@ def severity_word(severity: str) -> str:
     from mesodesk.catalogue.vocabulary import label
 
     return label("severities", severity)
-SEVERITY_MARKS = {"block": "\u26d4", "warn": "\u26a0", "info": "\u2139"}
+#: the icon (resources/icons/*.svg) that marks each severity and each step status;
+#: drawn, not a character: no font has U+26D4, which printed as an empty box
+ICONS = {"block": "block", "warn": "warn", "info": "info", "done": "done", "todo": "todo"}
+
+
+def icon_path(kind: str) -> str:
+    from mesodesk.resources import resource
+
+    return str(resource("icons", f"{ICONS[kind]}.svg"))
+
+
+_icons: dict[str, QIcon] = {}
+
+
+def icon(kind: str) -> QIcon:
+    """The icon for a severity ("block", "warn", "info") or a step status ("done", "todo")."""
+    if kind not in _icons:
+        _icons[kind] = QIcon(icon_path(kind))
+    return _icons[kind]
+
+
+def mark_html(severity: str, size: int = 16) -> str:
+    """The severity's icon inline in rich text."""
+    return (f'<img src="{html.escape(icon_path(severity))}" width="{size}" height="{size}" '
+            f'style="vertical-align: middle"/>')
 
 
 def plain(text: str) -> str:
@@ -93,6 +121,107 @@ def labelled(text: str, field: QWidget) -> QLabel:
     return label
 
 
+def clinic_date_format() -> str:
+    """The clinic's own short date format (the system locale's), with a 4-digit year."""
+    from PySide6.QtCore import QLocale
+
+    locale = QLocale.system()
+    if locale.language() == QLocale.Language.C:   # no locale set: the UK's day/month/year
+        return "dd/MM/yyyy"
+    fmt = locale.dateFormat(QLocale.FormatType.ShortFormat)
+    return fmt if "yyyy" in fmt else fmt.replace("yy", "yyyy")
+
+
+def parse_clinic_date(text: str) -> "dt.date | None":
+    """A date as the clinic writes it: ISO (YYYY-MM-DD), the locale's short format
+    (4-digit year), or DD/MM/YYYY; None if it is not a real date."""
+    from PySide6.QtCore import QDate, QLocale
+
+    from mesodesk.session.draft import parse_date
+
+    text = text.strip()
+    if len(text) == 10 and text[4:5] == "-":
+        return parse_date(text)
+    locale = QLocale.system()
+    for fmt in (clinic_date_format(), locale.dateFormat(QLocale.FormatType.LongFormat)):
+        date = QDate.fromString(text, fmt)
+        if date.isValid() and date.year() >= 1000:
+            return date.toPython()
+    return parse_date(text)
+
+
+def date_hint() -> str:
+    example = dt.date(1986, 3, 14)
+    from PySide6.QtCore import QDate, QLocale
+
+    local = QLocale.system().toString(QDate(example), clinic_date_format())
+    return f"for example {local} or {example.isoformat()}"
+
+
+def with_calendar(edit: "QLineEdit", title: str) -> QWidget:
+    """The date field with a Calendar button beside it (Alt+Down in the field opens
+    it too): the date picked is written into the field in the clinic's format."""
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout
+
+    row = QWidget()
+    line = QHBoxLayout(row)
+    line.setContentsMargins(0, 0, 0, 0)
+    line.addWidget(edit, 1)
+    pick = button("Calendar\u2026")
+    pick.setToolTip(f"Pick the {title} on a calendar (Alt+Down in the field)")
+    pick.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)   # Tab goes field to field;
+    #                                                        Alt+Down opens it from the keys
+    line.addWidget(pick)
+
+    def open_calendar() -> None:
+        calendar = QCalendarWidget(row)
+        calendar.setWindowFlags(QtCore.Qt.WindowType.Popup)
+        calendar.setAccessibleName(f"Pick the {title}")
+        chosen = parse_clinic_date(edit.text())
+        if chosen is not None:
+            calendar.setSelectedDate(QDate(chosen))
+        calendar.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def picked(date: QDate) -> None:
+            edit.setText(date.toString(clinic_date_format()))
+            calendar.close()
+            edit.setFocus()
+
+        calendar.activated.connect(picked)
+        calendar.clicked.connect(picked)
+        calendar.move(edit.mapToGlobal(edit.rect().bottomLeft()))
+        calendar.show()
+        calendar.setFocus()
+        row.setProperty("calendar", calendar)   # tests reach the open calendar here
+
+    pick.clicked.connect(open_calendar)
+    edit.setPlaceholderText(date_hint())
+    edit.addAction(_calendar_shortcut(edit, open_calendar))
+    row.picker = pick  # type: ignore[attr-defined]
+    return row
+
+
+def add_date_row(form: QFormLayout, text: str, edit: "QLineEdit", title: str) -> QPushButton:
+    """A labelled date row: the field (the label's buddy) with its Calendar button."""
+    label = QLabel(text)
+    label.setBuddy(edit)
+    edit.setAccessibleName(plain(text))
+    row = with_calendar(edit, title)
+    form.addRow(label, row)
+    return row.picker  # type: ignore[attr-defined, no-any-return]
+
+
+def _calendar_shortcut(edit: QWidget, slot) -> "QAction":
+    from PySide6.QtGui import QAction, QKeySequence
+
+    action = QAction(edit)
+    action.setShortcut(QKeySequence("Alt+Down"))
+    action.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetShortcut)
+    action.triggered.connect(lambda _c=False: slot())
+    return action
+
+
 def heading(text: str, level: int = 1) -> QLabel:
     label = QLabel(text)
     font = QFont(label.font())
@@ -129,7 +258,7 @@ def finding_html(f: Finding) -> str:
     if f.severity == "block":
         extra = " Can be overridden with a written reason." if f.overridable else \
             " Cannot be overridden."
-    return (f"<b>{SEVERITY_MARKS[f.severity]} {word}:</b> {html.escape(f.message)}"
+    return (f"<b>{mark_html(f.severity)} {word}:</b> {html.escape(f.message)}"
             f"<br/><small>{html.escape(sources_text(f.source))}.{extra}</small>")
 
 

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any, Callable, cast
 
 from PySide6 import QtCore
 from PySide6.QtCore import QByteArray, QEvent, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QKeySequence
+from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QColor, QFont, QKeySequence,
+                           QPalette)
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from mesodesk.ui.lazy import lazy_import
 from mesodesk.ui.settings import Settings
-from mesodesk.ui.widgets import StepPage, button, first_field_in, heading
+from mesodesk.ui.widgets import StepPage, button, first_field_in, heading, icon
 
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
@@ -35,7 +36,8 @@ else:  # loaded on first use, after the window is on screen
 
 log = logging.getLogger(__name__)
 
-STATUS_MARKS = {"done": "\u2713", "todo": "\u25cb", "warn": "\u26a0", "block": "\u26d4"}
+STATUS_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1   # the step's status: "done", "todo", ...
+MIN_CONTRAST = 4.5    # WCAG 2 AA for text, also for the greyed (locked) steps
 STATUS_WORDS = {"done": "complete", "todo": "to do", "warn": "has warnings",
                 "block": "blocked"}
 
@@ -47,6 +49,36 @@ def open_default_store() -> Any:
     from mesodesk.session.remote import RemoteStore
 
     return RemoteStore(os.environ.get("MESODESK_DATABASE_URL") or Settings().database_url or None)
+
+
+def luminance(colour: QColor) -> float:
+    """Relative luminance (WCAG 2)."""
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
+            + 0.0722 * channel(colour.blueF()))
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def readable_grey(text: QColor, base: QColor, ratio: float = MIN_CONTRAST + 0.1) -> QColor:
+    """The colour between ``base`` and ``text`` closest to ``base`` (so it still
+    looks greyed) whose contrast with ``base`` is at least ``ratio``."""
+    best = QColor(text)
+    for step in range(100, -1, -1):
+        t = step / 100
+        mixed = QColor.fromRgbF(base.redF() + (text.redF() - base.redF()) * t,
+                                base.greenF() + (text.greenF() - base.greenF()) * t,
+                                base.blueF() + (text.blueF() - base.blueF()) * t)
+        if contrast(mixed, base) < ratio:
+            break
+        best = mixed
+    return best
 
 
 def _wrapped(text: str) -> QLabel:
@@ -255,8 +287,27 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         action("Export the seal &certificate\u2026",            # settings (records link)
                lambda: self.records.export_certificate_dialog())
-        action("&Start screen", self.show_start)
+        action("S&tart screen", self.show_start)
         action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is getattr(self, "step_list", None) and event.type() in (
+                QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._readable_locked_steps()   # a new palette (light, dark): readable again
+        return super().eventFilter(watched, event)
+
+    def _readable_locked_steps(self) -> None:
+        """Locked steps are greyed, but still readable: contrast of at least 4.5:1."""
+        palette = QPalette(self.step_list.palette())
+        base = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
+        grey = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        if contrast(grey, base) >= MIN_CONTRAST:
+            return
+        grey = readable_grey(text, base)
+        palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, grey)
+        palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, grey)
+        self.step_list.setPalette(palette)
 
     def set_paper(self, paper: str) -> None:
         self.settings.paper = paper
@@ -287,13 +338,17 @@ class MainWindow(QMainWindow):
                                                              table=self.table)
         view = QWidget()
         outer = QHBoxLayout(view)
-        splitter = QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.splitter = splitter = QSplitter(QtCore.Qt.Orientation.Horizontal)
         outer.addWidget(splitter)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.step_list = QListWidget()
         self.step_list.setAccessibleName("Steps")
+        self._readable_locked_steps()
+        self.step_list.installEventFilter(self)
+        line = self.step_list.fontMetrics().height()
+        self.step_list.setIconSize(QtCore.QSize(line, line))   # marks the size of the text
         steps_label = QLabel("Steps")
         steps_label.setBuddy(self.step_list)
         left_layout.addWidget(steps_label)
@@ -464,6 +519,7 @@ class MainWindow(QMainWindow):
         self.records.refresh_drafts()
         self.start.show_recent(self.settings.recent_files)
         self.stack.setCurrentWidget(self.start)
+        self.start.new.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     # --- editing ----------------------------------------------------------------------------
     def edited(self) -> None:
@@ -489,14 +545,18 @@ class MainWindow(QMainWindow):
         snap = self.session.snapshot()
         open_rules = {f.rule for f in snap.outstanding}
         self.findings_panel.show_findings(snap.findings, open_rules, snap.error)
-        self.findings_panel.show_gaps([(self.table.step(step).title, gap)
-                                       for step, gap in snap.gaps_up_to(self.step_id)])
+        gaps = [(self.table.step(step).title, gap) for step, gap in snap.gaps_up_to(self.step_id)]
+        self.findings_panel.show_gaps(gaps)
+        self._fold_findings(not (snap.findings or gaps or snap.error))
+        self.save_action.setEnabled(not self.session.state.finished)
         for page in self.pages.values():
             page.show_snapshot(snap)
         for i, view in enumerate(snap.views()):
             item = self.step_list.item(i)
             current = view.id == self.step_id
-            item.setText(f"{STATUS_MARKS[view.status]}  {view.title}")
+            item.setText(view.title)
+            item.setIcon(icon(view.status))
+            item.setData(STATUS_ROLE, view.status)
             words = STATUS_WORDS[view.status] + ("" if view.reachable else ", locked")
             item.setData(QtCore.Qt.ItemDataRole.AccessibleTextRole,
                          f"{view.title}: {words}{', current step' if current else ''}")
@@ -509,6 +569,23 @@ class MainWindow(QMainWindow):
             font.setBold(current)
             item.setFont(font)
         self._update_nav()
+
+    def _fold_findings(self, fold: bool) -> None:
+        """The findings panel folds away when it has nothing to say, so the page (the
+        pack) takes the width; it comes back at its usual width."""
+        panel = self.findings_panel
+        if fold == panel.isHidden():
+            return
+        if fold:
+            panel.hide()
+            return
+        panel.show()
+        sizes = self.splitter.sizes()
+        if sizes[-1] < self.fontMetrics().height() * 10:
+            want = self.fontMetrics().height() * 20
+            sizes[-2] = max(sizes[-2] + sizes[-1] - want, 0)
+            sizes[-1] = want
+            self.splitter.setSizes(sizes)
 
     def _update_nav(self) -> None:
         assert self.session is not None
