@@ -183,7 +183,10 @@ ANSWER_KEYS = {Qt.Key.Key_Y: "yes", Qt.Key.Key_N: "no", Qt.Key.Key_U: "unknown"}
 
 class MedicinesEdit(QPlainTextEdit):
     """The medicines list, free text, offering the catalogue's medicine names
-    (generic names and brands, drugs.toml) as the practitioner types a word."""
+    (generic names and brands, drugs.toml) as the practitioner types a word: the
+    rest of the first name that fits appears selected after the cursor (a
+    QCompleter finds it). Typing on replaces it; Enter, Right or End takes it;
+    Delete or Backspace drops it. No popup window: nothing takes the focus."""
 
     def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -191,44 +194,57 @@ class MedicinesEdit(QPlainTextEdit):
         self.completer = QCompleter(names, self)
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer.setModelSorting(QCompleter.ModelSorting.CaseInsensitivelySortedModel)
-        self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.completer.setWidget(self)
-        self.completer.activated.connect(self.insert_completion)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.InlineCompletion)
+        self.offered = ""          # the name offered now ("" when none)
 
     def word(self) -> str:
-        """The word being typed, just before the cursor."""
+        """The word being typed, just before the cursor (or the offered part)."""
         cursor = self.textCursor()
-        before = cursor.block().text()[:cursor.positionInBlock()]
+        before = cursor.block().text()[:cursor.selectionStart() - cursor.block().position()]
         match = re.search(r"[^\W\d_][\w-]*$", before)
         return match.group(0) if match else ""
 
-    def insert_completion(self, completion: str) -> None:
-        cursor = self.textCursor()
-        cursor.movePosition(cursor.MoveOperation.Left, cursor.MoveMode.KeepAnchor,
-                            len(self.word()))
-        cursor.insertText(completion)
-        self.setTextCursor(cursor)
-
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
-        popup = self.completer.popup()
-        if popup.isVisible() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter,
-                                                 Qt.Key.Key_Escape):
-            event.ignore()          # the completer takes these
-            return
+        cursor = self.textCursor()
+        if self.offered and cursor.hasSelection():
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Right,
+                               Qt.Key.Key_End, Qt.Key.Key_Tab):
+                cursor.setPosition(cursor.selectionEnd())   # taken
+                self.setTextCursor(cursor)
+                self.offered = ""
+                if event.key() != Qt.Key.Key_Tab:
+                    return
+            elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+                cursor.removeSelectedText()                  # dropped
+                self.setTextCursor(cursor)
+                self.offered = ""
+                return
+        self.offered = ""
         super().keyPressEvent(event)
+        text = event.text()
+        if not text or not (text[-1].isalpha() or text[-1] == "-") or \
+                event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier
+                                      | Qt.KeyboardModifier.KeypadModifier):
+            return
+        self.offer()
+
+    def offer(self) -> None:
+        """Offer the rest of the first catalogue name the word being typed begins."""
         word = self.word()
-        if len(word) < 3 or not event.text():
-            popup.hide()
+        if len(word) < 3:
             return
-        if word != self.completer.completionPrefix():
-            self.completer.setCompletionPrefix(word)
+        self.completer.setCompletionPrefix(word)
         if self.completer.completionCount() == 0:
-            popup.hide()
             return
-        popup.setCurrentIndex(self.completer.completionModel().index(0, 0))
-        rect = self.cursorRect()
-        rect.setWidth(popup.sizeHintForColumn(0) + popup.verticalScrollBar().sizeHint().width())
-        self.completer.complete(rect)
+        name = self.completer.currentCompletion()
+        if len(name) <= len(word) or not name.lower().startswith(word.lower()):
+            return
+        cursor = self.textCursor()
+        at = cursor.position()
+        cursor.insertText(name[len(word):])
+        cursor.setPosition(at, cursor.MoveMode.KeepAnchor)
+        self.setTextCursor(cursor)
+        self.offered = name
 
 
 def medicine_names(catalogue: Any) -> list[str]:
