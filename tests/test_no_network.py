@@ -26,6 +26,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from mesodesk.cli import main
+from tests.ceremony_support import agree_all, answer_teach_back, confirm_signing
 from tests.conftest import open_file_in, save_pack_from
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,6 +118,7 @@ def drive_window_to_a_signed_pack(qtbot, window, case: Path, out: Path) -> None:
     """Open a consultation file, show the pack, scroll it, sign it, save it."""
     qtbot.waitUntil(lambda: window.store is not None, timeout=BUILD_TIMEOUT)
     assert open_file_in(qtbot, window, str(case))
+    answer_teach_back(qtbot, window)
     assert window.go("pack"), window.step_id
     pack = window.pages["pack"]
     qtbot.waitUntil(pack.print_button.isEnabled, timeout=BUILD_TIMEOUT)
@@ -128,8 +130,8 @@ def drive_window_to_a_signed_pack(qtbot, window, case: Path, out: Path) -> None:
     sign = window.pages["sign"]
     sign_pad(qtbot, sign.patient.pad, 0.3)
     sign_pad(qtbot, sign.practitioner.pad, 0.6)
-    qtbot.waitUntil(sign.finish.isEnabled)
-    qtbot.mouseClick(sign.finish, Qt.MouseButton.LeftButton)
+    agree_all(qtbot, window)
+    confirm_signing(qtbot, window)
     qtbot.waitUntil(lambda: window.step_id == "done", timeout=BUILD_TIMEOUT)
     assert save_pack_from(qtbot, window, out)
 

@@ -10,6 +10,7 @@ import pytest
 
 from mesodesk.session import (ConsultationSession, SessionError, Step, StepTable, STEPS,
                               new_data)
+from tests.ceremony_support import with_teach_back
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -18,7 +19,7 @@ TODAY = dt.date(2026, 11, 25)
 def answered(jane_data, catalogue) -> dict:
     data = copy.deepcopy(jane_data)
     data["screening"]["answers"] = {q: "no" for q in catalogue.screening}
-    return data
+    return with_teach_back(data, catalogue)
 
 
 def signatures() -> list[dict]:
@@ -78,7 +79,8 @@ def test_a_consultation_goes_from_draft_to_signed_record_without_a_window(
     assert not session.can_enter("sign")
     assert session.mark_read(fp) and not session.mark_read(fp)
     assert session.go("sign")
-    consultation = session.sign(signatures(), "2026-11-25T10:00:00+00:00")
+    consultation = session.sign(signatures(), "2026-11-25T10:00:00+00:00",
+                                agreed=session.statements_to_agree())
     result = session.finalise(sqlite_store, consultation)
     assert session.state.finished and session.step_id == "done"
     stored = sqlite_store.signed(result.consultation_id)
@@ -98,7 +100,8 @@ def test_overrides_are_stored_with_the_signed_record(answered, catalogue, sqlite
     assert session.can_enter("pack")
     fp, _pdf = session.preview()
     session.mark_read(fp)
-    result = session.finalise(sqlite_store, session.sign(signatures()))
+    result = session.finalise(sqlite_store, session.sign(
+        signatures(), agreed=session.statements_to_agree()))
     events = sqlite_store.audit_events(result.consultation_id)
     assert [json.loads(e.detail) for e in events if e.kind == "overridden"] == [
         {"rule": "pregnancy-unconfirmed"}]
@@ -163,7 +166,8 @@ def test_a_withdrawal_is_a_new_signed_version_that_says_so(answered, catalogue, 
     session = ConsultationSession(catalogue, answered)
     fp, _pdf = session.preview()
     session.mark_read(fp)
-    first = session.finalise(sqlite_store, session.sign(signatures())).consultation_id
+    first = session.finalise(sqlite_store, session.sign(
+        signatures(), agreed=session.statements_to_agree())).consultation_id
     work = ConsultationSession.prepare_withdrawal(
         sqlite_store, catalogue, first, "Dr Ana Silva", reason="changed her mind",
         at="2026-11-26T09:30:00+00:00")

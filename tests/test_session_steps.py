@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mesodesk.session import DEFAULT_TABLE, FlowState, Snapshot
+from mesodesk.session import DEFAULT_TABLE, FlowState, Snapshot, ceremony
 from mesodesk.session import draft as flow
+from tests.ceremony_support import with_teach_back
 from tests.conftest import load_example, merge
 
 TODAY = dt.date(2026, 11, 25)
@@ -27,7 +28,7 @@ def complete(jane_data, catalogue) -> dict:
     data["format"] = "mesodesk-consultation/2"                       # age checked (issue 15)
     data["patient"]["age_check"] = {"method": "passport", "checked_by": "Dr Ana Silva",
                                     "checked_at": "2026-11-25T09:55:00+00:00"}
-    return data
+    return with_teach_back(data, catalogue)
 
 
 def snapshot(state: FlowState, catalogue) -> Snapshot:
@@ -204,8 +205,14 @@ def test_signing_needs_the_pack_seen_and_both_signatures(complete, catalogue):
     complete["consent"]["signatures"] = [dict(sig, role="patient")]
     assert not can_enter("done", state, catalogue)
     complete["consent"]["signatures"].append(dict(sig, role="practitioner"))
+    assert not can_enter("done", state, catalogue)       # nothing agreed to on screen
+    statements = ceremony.to_agree(flow.to_consultation(complete, catalogue), catalogue)
+    for missing in statements:                           # each statement is needed
+        complete["consent"]["agreed"] = [s for s in statements if s != missing]
+        assert not can_enter("done", state, catalogue), missing
+    complete["consent"]["agreed"] = statements
     assert can_enter("done", state, catalogue)
-    # signatures do not change what the patient was shown...
+    # signatures and agreement do not change what the patient was shown...
     assert state.pack_viewed == flow.unsigned_fingerprint(complete, catalogue)
     # ...but any change to the plan does: the patient must see the new pack
     complete["plan"]["sessions"] = 5

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 
+from tests.ceremony_support import agree_all, confirm_signing, with_teach_back
 from tests.conftest import merge, open_file_in, save_pack_from
 
 TIMEOUT = 30000  # ms, generous: the machine may be loaded
@@ -74,6 +75,7 @@ def test_a_whole_consultation_never_touches_the_store_from_the_gui_thread(
     import json
 
     data = merge(jane_data, {"screening": {"answers": {q: "no" for q in catalogue.screening}}})
+    with_teach_back(data, catalogue)
     case.write_text(json.dumps(data), encoding="utf-8")
     assert open_file_in(qtbot, window, case)
     window.pages["patient"].name.setText("Jane O'Hara-Smith")   # an edit: autosaved
@@ -88,8 +90,8 @@ def test_a_whole_consultation_never_touches_the_store_from_the_gui_thread(
     sign = window.pages["sign"]
     sign_pad(qtbot, sign.patient.pad, 0.3)
     sign_pad(qtbot, sign.practitioner.pad, 0.6)
-    qtbot.waitUntil(sign.finish.isEnabled)
-    qtbot.mouseClick(sign.finish, Qt.MouseButton.LeftButton)
+    agree_all(qtbot, window)
+    confirm_signing(qtbot, window)
     qtbot.waitUntil(lambda: window.step_id == "done", timeout=TIMEOUT)
     assert save_pack_from(qtbot, window, tmp_path / "pack.pdf")
     cid = window.state.consultation_id

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
+from tests.ceremony_support import agree_all, answer_teach_back, confirm_signing, with_teach_back
 from tests.conftest import merge, open_file_in
 
 pytestmark = pytest.mark.usefixtures("fresh_home")
@@ -166,6 +167,9 @@ def test_a_whole_consultation_by_keyboard_and_mouse_to_a_signed_saved_pdf(
     consent.cooling.selectAll()
     qtbot.keyClicks(consent.cooling, "7")
     window.refresh()
+    assert not window.next.isEnabled()   # teach-back not yet recorded
+    answer_teach_back(qtbot, window)
+    window.refresh()
     qtbot.mouseClick(window.next, Qt.MouseButton.LeftButton)
 
     pack = window.pages["pack"]
@@ -184,8 +188,9 @@ def test_a_whole_consultation_by_keyboard_and_mouse_to_a_signed_saved_pdf(
     sign_pad(qtbot, sign.practitioner.pad, wiggle=0.6)
     assert len(sign.patient.pad.strokes()) == 2
     assert all(p[2] == 1.0 for s in sign.patient.pad.strokes() for p in s)  # mouse pressure
-    assert sign.finish.isEnabled()
-    qtbot.mouseClick(sign.finish, Qt.MouseButton.LeftButton)
+    assert not sign.finish.isEnabled()  # no statement ticked yet
+    agree_all(qtbot, window)
+    confirm_signing(qtbot, window)
     qtbot.waitUntil(lambda: window.step_id == "done", timeout=BUILD_TIMEOUT)
 
     out = tmp_path / "signed-pack.pdf"
@@ -405,6 +410,7 @@ def printer_to(path: Path):
 
 def ready_to_consent(qtbot, window, catalogue, jane_data, tmp_path) -> None:
     data = merge(jane_data, {"screening": {"answers": all_no(catalogue)}})
+    with_teach_back(data, catalogue)
     assert open_file_in(qtbot, window, write_case(tmp_path, data))
     assert window.go("consent") and window.go("pack")
 
@@ -612,6 +618,7 @@ def test_a_witness_signs_only_with_a_name(qtbot, window, catalogue, jane_data, t
     sign = window.pages["sign"]
     sign_pad(qtbot, sign.patient.pad)
     sign_pad(qtbot, sign.practitioner.pad, wiggle=0.6)
+    agree_all(qtbot, window)
     assert sign.finish.isEnabled()
     sign_pad(qtbot, sign.witness.pad, wiggle=0.1)
     assert not sign.finish.isEnabled()  # a witness signature without a name
@@ -621,7 +628,7 @@ def test_a_witness_signs_only_with_a_name(qtbot, window, catalogue, jane_data, t
     qtbot.mouseClick(sign.witness.undo, Qt.MouseButton.LeftButton)
     assert sign.witness.pad.is_empty() and not sign.finish.isEnabled()
     sign_pad(qtbot, sign.witness.pad, wiggle=0.1)
-    qtbot.mouseClick(sign.finish, Qt.MouseButton.LeftButton)
+    confirm_signing(qtbot, window)
     qtbot.waitUntil(lambda: window.step_id == "done", timeout=BUILD_TIMEOUT)
     roles = [s["role"] for s in window.state.data["consent"]["signatures"]]
     assert roles == ["patient", "practitioner", "witness"]

@@ -109,7 +109,7 @@ _NEW_IN_2: dict[str, tuple[str, ...]] = {
     "practitioner": ("independent_prescriber",),
     "products[]": ("name", "risk_text", "concentration_mg_ml", "points"),
     "plan": ("rationale",),
-    "consent": ("information_given_at", "teach_back", "prescriber_assessment", "withdrawn"),
+    "consent": ("information_given_at", "agreed", "teach_back", "prescriber_assessment", "withdrawn"),
 }
 
 

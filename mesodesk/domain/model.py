@@ -209,6 +209,7 @@ class Consent:
     cooling_off_days: int = field(default=0, min=0, max=365)
     information_given_at: str = when(default="", omit_default=True)  # /2
     acknowledged: tuple[str, ...] = ()
+    agreed: tuple[str, ...] = field(default=(), omit_default=True)  # /2: statements agreed on screen
     teach_back: tuple[TeachBack, ...] = field(default=(), omit_default=True)  # /2
     overrides: tuple[Override, ...] = ()
     prescriber_assessment: PrescriberAssessment | None = field(default=None,

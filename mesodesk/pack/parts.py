@@ -31,6 +31,7 @@ from mesodesk.pack.flow import (BidiParagraph, Box, Citations, Line, bullet, gap
                                 png_image, table, table_style)
 from mesodesk.pack.styles import ALERT, SHADE, Geometry, stylesheet
 from mesodesk.pack.text import markup
+from mesodesk.rules import statements as stmt
 from mesodesk.rules.finding import Finding
 from mesodesk.rules.teachback import Question, questions
 
@@ -427,29 +428,31 @@ def consent(ctx: PackContext) -> list[Flowable]:
     out.append(gap(3))
     out += _teach_back(ctx)  # understanding is checked before anything is initialled
     out.append(gap(3))
-    out.append(para("Please write your initials in each box to show that you agree."))
-    statements = [s.text for s in texts.consent_statements]
-    for product, status in ctx.products:
-        if status in ("off-label", "unlicensed"):
-            statements.append(f"I understand that {product.name} is "
-                              f"{sel.STATUS_LABEL[status]} in my treatment.")
-    for use in ctx.others:
-        statements.append(f"I understand that the information about {use.name} was written by "
-                          "my practitioner, not taken from the catalogue.")
-    if any(f.severity in ("warn", "block") for f in ctx.findings):
-        statements.append("My practitioner has talked me through the cautions that apply "
-                          "to me.")
-    rows = [[para(s, "Cell"), Box(7 * mm)] for s in statements]
+    # Agreed on screen (signed on screen, each statement ticked): the boxes are
+    # ticked; a pack for wet ink keeps them empty, for the patient's initials.
+    on_screen = bool(c.consent.signatures) and bool(c.consent.agreed)
+    if on_screen:
+        out.append(para("A tick in a box shows that you agreed to it on screen before "
+                        "you signed."))
+    else:
+        out.append(para("Please write your initials in each box to show that you agree."))
+    statements = stmt.consent_statements(c, ctx.catalogue, ctx.findings)
+    rows = [[para(s, "Cell"), Box(7 * mm, ticked=on_screen and stmt.agreed(c, s))]
+            for s in statements]
     out.append(_box_table(rows, w, box_side="right"))
 
     rows = [[Box(ticked=key == c.consent.photos), para(st.text, "Cell")]
             for key, st in texts.photo_options.items()]
-    initials = Table([[para("Your initials for this choice:", "Label"), Box()]],
+    photo_agreed = on_screen and stmt.agreed(c, stmt.photo_statement(c, ctx.catalogue))
+    label = ("You agreed to this choice on screen:" if photo_agreed
+             else "Your initials for this choice:")
+    initials = Table([[para(label, "Label"), Box(ticked=photo_agreed)]],
                      colWidths=[0.5 * w, 12 * mm], hAlign="LEFT")
     initials.setStyle(table_style(("VALIGN", (0, 0), (-1, -1), "MIDDLE")))
     out.append(KeepTogether([
         para("Photos", "Heading"),
-        para("The box ticked shows the choice you made. Initial it."),
+        para("The box ticked shows the choice you made." if photo_agreed
+             else "The box ticked shows the choice you made. Initial it."),
         _box_table(rows, w, box_side="left"), gap(2), initials,
     ]))
 

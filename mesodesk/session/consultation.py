@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from mesodesk.rules import Finding, unresolved
-from mesodesk.session import draft
+from mesodesk.session import ceremony, draft
 from mesodesk.session.nextsession import NextSession, for_patient, next_session
 from mesodesk.session.reconsent import Reconsent
 from mesodesk.session.snapshot import Snapshot
@@ -363,19 +363,44 @@ class ConsultationSession:
 
     # --- signing and storing ----------------------------------------------------------------
 
-    def sign(self, signatures: list[dict], signed_at: str | None = None) -> Consultation:
-        """Put the signatures in the consultation; the signed consultation, or
-        SessionError naming what stops it."""
+    def sign(self, signatures: list[dict], signed_at: str | None = None,
+             agreed: list[str] | None = None) -> Consultation:
+        """Put the signatures (and, if given, the statements the patient agreed
+        to on screen) in the consultation; the signed consultation, or
+        SessionError naming what stops it: an incomplete consultation, a
+        statement or the photo choice not agreed to, or a finding that signing
+        now raises (the clinic's minimum time to reflect)."""
         if signed_at is None:
             signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
         consent = self.data.setdefault("consent", {})
+        if agreed is not None:
+            consent["agreed"] = list(agreed)
         consent["signatures"] = [dict(s, signed_at=s.get("signed_at", signed_at))
                                  for s in signatures]
         consultation, problems = draft.build_consultation(self.data, self.catalogue)
         if consultation is None:
+            consent["signatures"] = []
             raise SessionError(f"The consultation cannot be signed: "
                                f"{problems[0] if problems else 'it is not complete'}")
+        missing = ceremony.not_agreed(self.data, consultation, self.catalogue)
+        if missing:
+            consent["signatures"] = []
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            raise SessionError("The consultation cannot be signed: the patient has not "
+                               f"agreed to \"{missing[0]}\"{more}.")
+        stopping = self.snapshot().unresolved   # the rules again, at the signing time
+        if stopping:
+            consent["signatures"] = []
+            raise SessionError(f"The consultation cannot be signed now: {stopping[0].message}")
         return consultation
+
+    def statements_to_agree(self) -> list[str]:
+        """The consent statements, then the photo choice, to agree to on screen."""
+        return ceremony.to_agree(self.consultation(), self.catalogue)
+
+    def teach_back_questions(self) -> list[Any]:
+        """The teach-back questions for this plan (empty until it is complete)."""
+        return ceremony.teach_back_questions(self.consultation(), self.catalogue)
 
     def for_wet_ink(self) -> Consultation | None:
         """The unsigned consultation to print for signing in ink (the printed
@@ -385,7 +410,9 @@ class ConsultationSession:
             return None
         consultation, fp = target
         self.state.pack_viewed = fp
-        self.data.setdefault("consent", {})["signatures"] = []
+        consent = self.data.setdefault("consent", {})
+        consent["signatures"] = []
+        consent.pop("agreed", None)   # the patient initials the printed boxes
         return consultation
 
     def prepare_finalise(self, store: Any, consultation: Consultation, pdf: bytes = b"", *,

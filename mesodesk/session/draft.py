@@ -127,7 +127,8 @@ def normalise(data: Any) -> tuple[Data, list[str]]:
             screening["allergies"] = only(screening["allergies"], str, "screening.allergies")
     consent = out.get("consent")
     if isinstance(consent, dict):
-        for key, kinds in (("acknowledged", str), ("overrides", dict), ("signatures", dict)):
+        for key, kinds in (("acknowledged", str), ("agreed", str), ("overrides", dict),
+                           ("signatures", dict), ("teach_back", dict)):
             if key in consent:
                 consent[key] = only(consent[key], kinds, f"consent.{key}")
     for key in ("clinic", "practitioner", "patient", "screening", "consent"):
@@ -199,9 +200,12 @@ def with_indication(data: Data, indication_id: str | None, catalogue: Catalogue)
 
 
 def unsigned(data: Data) -> Data:
-    """The dict without signatures: what the patient is shown before signing."""
+    """The dict without signatures and without the statements agreed on screen
+    (ticked as they sign): what the patient is shown before signing."""
     out = copy.deepcopy(data)
-    out.setdefault("consent", {})["signatures"] = []
+    consent = out.setdefault("consent", {})
+    consent["signatures"] = []
+    consent.pop("agreed", None)
     return out
 
 

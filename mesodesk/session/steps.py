@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, Protocol, Sequence, Union
 
 from mesodesk.domain import (Clinic, Delivery, InjectionPoint, Patient, Plan, Practitioner,
                              ProductUse, Screening)
-from mesodesk.session import required
+from mesodesk.session import ceremony, required
 from mesodesk.session.draft import Data, builds, consultation_date
 
 if TYPE_CHECKING:
@@ -156,7 +156,8 @@ def _review(f: Facts) -> bool:
 
 def _consent(f: Facts) -> bool:
     consent = f.data.get("consent") or {}
-    return f.complete("review") and "photos" in consent and "cooling_off_days" in consent
+    return (f.complete("review") and "photos" in consent and "cooling_off_days" in consent
+            and not ceremony.teach_back_missing(f.data, f.consultation, f.catalogue))
 
 
 def _pack(f: Facts) -> bool:
@@ -170,7 +171,10 @@ def _sign(f: Facts) -> bool:
         return False
     roles = {s.get("role") for s in (f.data.get("consent") or {}).get("signatures") or []
              if isinstance(s, dict)}
-    return f.state.wet_ink or {"patient", "practitioner"} <= roles
+    if f.state.wet_ink:
+        return True
+    return ({"patient", "practitioner"} <= roles
+            and not ceremony.not_agreed(f.data, f.consultation, f.catalogue))
 
 
 def _done(f: Facts) -> bool:

@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (QButtonGroup, QFormLayout, QFrame, QGroupBox, QHB
 
 from mesodesk.catalogue.vocabulary import labels, number
 from mesodesk.rules import Finding
+from mesodesk.session import ceremony
+from mesodesk.session.draft import to_consultation
+from mesodesk.ui.agreement import AgreementBox, TeachBackBox
 from mesodesk.ui.preview import PdfPreview
 from mesodesk.ui.signature import SignaturePad
 from mesodesk.ui.widgets import (StepPage, add_row, button,
@@ -252,6 +255,8 @@ class ConsentPage(StepPage):
         self.body.addLayout(form)
         cooling = self.catalogue.texts.cooling_off
         self.body.addWidget(note(f"{cooling.text} ({sources_text(cooling.source)})"))
+        self.teach_back = TeachBackBox(self)
+        self.body.addWidget(self.teach_back)
         self.body.addWidget(note("Next, the patient reads the whole pack on screen. The "
                                  "signature pad opens only after that."))
         self.cooling.valueChanged.connect(self._cooling)
@@ -282,11 +287,18 @@ class ConsentPage(StepPage):
         self.photo_text.setText(statement.text if statement else "")
         days = consent.get("cooling_off_days")
         self.cooling.setValue(int(days) if isinstance(days, int) else 0)
+        self._questions()
+
+    def _questions(self) -> None:
+        consultation = to_consultation(self.data, self.catalogue)
+        self.teach_back.show_questions(ceremony.teach_back_questions(consultation,
+                                                                     self.catalogue))
 
     def entered(self) -> None:
         consent = self.section("consent")
         if "cooling_off_days" not in consent:
             consent["cooling_off_days"] = self.cooling.value()
+        self._questions()
 
 
 # --- the pack, shown to the patient -------------------------------------------------------
@@ -423,8 +435,11 @@ class SignPage(StepPage):
     finish_requested = Signal()
 
     def build(self) -> None:
-        self.body.addWidget(note("The patient signs first, then the practitioner. A witness "
-                                 "or interpreter signs only if one was present."))
+        self.body.addWidget(note("The patient ticks each statement, then signs; then the "
+                                 "practitioner signs. A witness or interpreter signs only if "
+                                 "one was present. Sign and finish is in the bar below."))
+        self.agreement = AgreementBox(self, self._update)
+        self.body.addWidget(self.agreement)
         self.patient = SignerBox("patient", "Patient signature", name_editable=False)
         self.practitioner = SignerBox("practitioner", "Practitioner signature",
                                       name_editable=False)
@@ -439,32 +454,47 @@ class SignPage(StepPage):
         self.error = note()
         self.error.hide()
         self.body.addWidget(self.error)
-        row = QHBoxLayout()
-        self.finish = button("Sign and fini&sh")
-        row.addStretch(1)
-        row.addWidget(self.finish)
-        self.body.addLayout(row)
+        # in the window's navigation bar (never below the fold): see Closing.dock_finish
+        self.finish = button("Sign and fi&nish")
         self.finish.setEnabled(False)
+        self.finish.hide()
         self.finish.clicked.connect(self.finish_requested)
 
     def load(self) -> None:
         self.patient.name.setText(str((self.data.get("patient") or {}).get("name", "")))
         self.practitioner.name.setText(
             str((self.data.get("practitioner") or {}).get("name", "")))
+        self._statements()
         self._update()
+
+    def _statements(self) -> None:
+        consultation = to_consultation(self.data, self.catalogue)
+        photo = ""
+        if consultation is not None:
+            from mesodesk.rules.statements import photo_statement
+
+            photo = photo_statement(consultation, self.catalogue)
+        self.agreement.show_statements(ceremony.to_agree(consultation, self.catalogue), photo)
 
     def entered(self) -> None:
         self.load()
 
-    def ready(self) -> bool:
+    def signed(self) -> bool:
         witness_started = (not self.witness.pad.is_empty()
                            or bool(self.witness.name.text().strip()))
         return (self.patient.signed() and self.practitioner.signed()
                 and (not witness_started or self.witness.signed()))
 
+    def ready(self) -> bool:
+        return (self.signed() and bool(self.agreement.boxes)
+                and not self.agreement.missing())
+
     def _update(self) -> None:
         self.finish.setEnabled(self.ready() and not self.busy.isVisible())
         hint = []
+        left = self.agreement.missing()
+        if left:
+            hint.append(f"{left} statement{'s' if left > 1 else ''} not ticked")
         if self.patient.pad.is_empty():
             hint.append("the patient has not signed")
         if self.practitioner.pad.is_empty():

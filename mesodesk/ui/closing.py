@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from PySide6 import QtCore
 from PySide6.QtCore import QUrl
 
 from mesodesk.ui.consentfields import mark_information_given
@@ -35,6 +36,7 @@ class Closing:
         self._shown_fingerprint = ""
         self._printing = False
         self._printer: Any = None
+        self.confirmation: Any = None   # the Sign and finish question, while it is open
 
     def build_preview(self) -> None:
         """Build the unsigned pack off the GUI thread and show it to the patient."""
@@ -114,16 +116,76 @@ class Closing:
 
         self.w.work.run(work, done, failed, serial=True)
 
+    # --- Sign and finish, in the navigation bar -------------------------------------------
+
+    def dock_finish(self, nav: Any) -> None:
+        """Put the signatures page's Sign and finish in the window's navigation bar
+        (always on screen, Alt+N), shown in place of Next on that step only."""
+        finish = self.w.pages["sign"].finish
+        nav.addWidget(finish)
+        self.w.page_stack.currentChanged.connect(self._nav_for_page)
+        self._nav_for_page(self.w.page_stack.currentIndex())
+
+    def _nav_for_page(self, index: int) -> None:
+        on_sign = self.w.page_stack.widget(index) is self.w.pages["sign"]
+        self.w.pages["sign"].finish.setVisible(on_sign)
+        if self.w.next.parentWidget() is not None:   # never a window of its own
+            self.w.next.setVisible(not on_sign)   # one Alt+N: Next, or Sign and finish
+
+    def final_words(self) -> str:
+        """What becomes final when the practitioner confirms, in words."""
+        assert self.w.session is not None
+        data, page = self.w.session.data, self.w.sign_page
+        patient = str((data.get("patient") or {}).get("name", "the patient"))
+        signers = ["the patient", "the practitioner"] + (
+            ["the witness"] if page.witness.signed() else [])
+        count = len(page.agreement.agreed())
+        return (f"Signing makes the consent of {patient} final: the {count} statements ticked "
+                f"(the photo choice among them) and the signatures of {', '.join(signers[:-1])} and "
+                f"{signers[-1]} go into the signed pack, which is sealed and stored in the "
+                "records. It cannot be changed afterwards: a correction is a new version.")
+
     def sign_and_finish(self) -> None:
+        """Ask to confirm what becomes final, then sign (see :meth:`sign_now`)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        if self.w.session is None or not self.w.sign_page.ready():
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Sign and finish", self.final_words(),
+                          QMessageBox.StandardButton.NoButton, self.w)
+        box.setAccessibleName("Sign and finish")
+        accept = box.addButton("&Sign and finish", QMessageBox.ButtonRole.AcceptRole)
+        back = box.addButton("Not &yet", QMessageBox.ButtonRole.RejectRole)
+        accept.setAccessibleName("Sign and finish")
+        back.setAccessibleName("Not yet")
+        box.setDefaultButton(accept)
+        box.setEscapeButton(back)
+        box.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accept_button = accept  # type: ignore[attr-defined]  (tests press it)
+
+        def answered(_result: int) -> None:
+            self.confirmation = None
+            if box.clickedButton() is accept:
+                self.sign_now()
+
+        box.finished.connect(answered)
+        self.confirmation = box
+        box.open()
+
+    def sign_now(self) -> None:
         assert self.w.session is not None
         sign_page = self.w.sign_page
         if not sign_page.ready():
             return
         signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
         try:
-            consultation = self.w.session.sign(sign_page.signatures(signed_at), signed_at)
+            consultation = self.w.session.sign(sign_page.signatures(signed_at), signed_at,
+                                               agreed=sign_page.agreement.agreed())
         except session_layer.SessionError as exc:
+            sign_page.working(False, str(exc))
             self.w.alert(str(exc))
+            self.w.refresh()
             return
         self.finish(consultation, b"", wet_ink=False)
 

@@ -382,6 +382,7 @@ class MainWindow(QMainWindow):
         nav.addWidget(self.back)
         nav.addWidget(self.next)
         middle_layout.addLayout(nav)
+        self.closing.dock_finish(nav)   # Sign and finish, in place of Next on its step
         self.back.clicked.connect(self.go_back)
         self.next.clicked.connect(self.go_next)
         splitter.addWidget(middle)
