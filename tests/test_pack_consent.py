@@ -116,3 +116,88 @@ def test_a_different_plan_prints_different_text_and_the_changes_say_so(catalogue
     assert any(ch.key.startswith("product.polynucleotides.") and ch.kind == "added"
                for ch in text_changes(before, after))
     assert text_changes(before, before) == []
+
+
+# --- agreement on screen (issue 13 item 4) ----------------------------------------------
+
+
+def _consent_boxes(c, catalogue):
+    """The consent form's boxes as drawn: (statement boxes, photo initials box)."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table
+
+    from mesodesk.pack import parts
+    from mesodesk.pack.builder import geometry
+    from mesodesk.pack.flow import Box
+    from mesodesk.rules import evaluate
+
+    ctx = parts.PackContext(c, catalogue, "f" * 64, evaluate(c, catalogue), geometry("a4"))
+    boxes: list = []
+
+    def walk(item):
+        if isinstance(item, Box):
+            boxes.append(item)
+        elif isinstance(item, Table):
+            for row in item._cellvalues:
+                for cell in row:
+                    for x in cell if isinstance(cell, (list, tuple)) else [cell]:
+                        walk(x)
+        elif hasattr(item, "_content"):
+            for x in item._content:
+                walk(x)
+
+    for flowable in parts.consent(ctx):
+        walk(flowable)
+    boxes = boxes[[b.size for b in boxes].index(7 * mm):]   # after the teach-back table
+    return boxes
+
+
+def test_statements_agreed_on_screen_are_ticked_in_the_signed_pack(catalogue):
+    from mesodesk.rules.statements import consent_statements, to_agree
+    from mesodesk.rules import evaluate
+
+    unsigned = consultation()
+    findings = evaluate(unsigned, catalogue)
+    every = to_agree(unsigned, catalogue, findings)
+    statements = consent_statements(unsigned, catalogue, findings)
+    assert len(every) == len(statements) + 1          # and the photo choice
+    signature = {"role": "patient", "name": "Jane O'Hara",
+                 "signed_at": "2026-11-25T10:30:00+00:00"}
+    signed = consultation(signatures=[signature], agreed=every)
+    boxes = _consent_boxes(signed, catalogue)
+    photo_options = len(catalogue.texts.photo_options)
+    # the statement boxes, then the photo options (the choice ticked), then its initials box
+    assert len(boxes) == len(statements) + photo_options + 1
+    assert all(b.ticked for b in boxes[:len(statements)])
+    assert boxes[-1].ticked
+    text = flat_text(build_pack(signed, catalogue, sealed=False))
+    assert "A tick in a box shows that you agreed to it on screen before you signed." in text
+    assert "You agreed to this choice on screen:" in text
+
+
+def test_a_pack_for_wet_ink_keeps_every_box_empty_to_initial(catalogue):
+    from mesodesk.rules import evaluate
+    from mesodesk.rules.statements import consent_statements
+
+    c = consultation()
+    n = len(consent_statements(c, catalogue, evaluate(c, catalogue)))
+    boxes = _consent_boxes(c, catalogue)
+    assert not any(b.ticked for b in boxes[:n]) and not boxes[-1].ticked
+    text = flat_text(build_pack(c, catalogue, sealed=False))
+    assert "Please write your initials in each box to show that you agree." in text
+    assert "Your initials for this choice:" in text
+
+
+def test_only_the_statements_agreed_are_ticked(catalogue):
+    from mesodesk.rules import evaluate
+    from mesodesk.rules.statements import consent_statements
+
+    c = consultation()
+    statements = consent_statements(c, catalogue, evaluate(c, catalogue))
+    signature = {"role": "patient", "name": "Jane O'Hara",
+                 "signed_at": "2026-11-25T10:30:00+00:00"}
+    partly = consultation(signatures=[signature], agreed=statements[:2])
+    boxes = _consent_boxes(partly, catalogue)
+    assert [b.ticked for b in boxes[:len(statements)]] == \
+        [True, True] + [False] * (len(statements) - 2)
+    assert not boxes[-1].ticked                          # the photo choice was not agreed
