@@ -80,3 +80,39 @@ def not_agreed(data: dict, consultation: Consultation | None,
     consultation is not complete)."""
     have = {stmt.normal(str(s)) for s in (data.get("consent") or {}).get("agreed") or []}
     return [s for s in to_agree(consultation, catalogue) if stmt.normal(s) not in have]
+
+
+# --- which pages to print -----------------------------------------------------------------
+
+#: the copies a practitioner can print, as (key, words)
+COPIES = (("both", "Both copies"), ("patient", "Patient's copy"), ("clinic", "Clinic record"))
+
+
+def copy_pages(pdf: bytes, which: str) -> tuple[int, ...] | None:
+    """The 1-based pages of one copy of a pack (each with the references that
+    serve it), None for every page ("both", or a pack without the copies'
+    outline, which prints whole)."""
+    if which == "both":
+        return None
+    from mesodesk.pack.copies import pack_copies
+
+    try:
+        copies = pack_copies(pdf)
+    except ValueError:
+        return None
+    if which == "patient":
+        return copies.patient
+    if which == "clinic":
+        return copies.clinic
+    raise ValueError(f"unknown copy {which!r}")
+
+
+def copy_page_counts(pdf: bytes) -> dict[str, int] | None:
+    """How many pages each copy prints; None when the pack has no copies' outline."""
+    from mesodesk.pack.copies import pack_copies
+
+    try:
+        copies = pack_copies(pdf)
+    except ValueError:
+        return None
+    return {"both": copies.total, "patient": len(copies.patient), "clinic": len(copies.clinic)}

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QGroupBox, QHBox
                                QVBoxLayout, QWidget)
 
 from mesodesk.session import ceremony
-from mesodesk.ui.widgets import note, radio
+from mesodesk.ui.widgets import checkbox, note, radio
 
 
 def _clear(layout: QVBoxLayout) -> None:
@@ -188,16 +188,16 @@ class AgreementBox(QGroupBox):
             _clear(self.rows_box)
             self.boxes = []
             for i, text in enumerate(statements):
-                visible = f"Photos: {text}" if photo and text == photo else text
+                is_photo = bool(photo) and text == photo
                 row = QWidget()
                 line = QHBoxLayout(row)
                 line.setContentsMargins(0, 0, 0, 0)
-                box = QCheckBox()
+                box = checkbox("Photo choice" if is_photo else f"Statement {i + 1}")
                 box.setObjectName(f"agree-{i + 1}")
-                box.setAccessibleName(visible)
+                box.setAccessibleDescription(text)   # read out after the name
                 box.toggled.connect(lambda on, t=text: self._ticked(t, on))
                 line.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
-                line.addWidget(_Words(visible, box), 1)
+                line.addWidget(_Words(text, box), 1)
                 self.rows_box.addWidget(row)
                 self.boxes.append(box)
             self.statements = list(statements)

@@ -24,6 +24,7 @@ from mesodesk.session.draft import to_consultation
 from mesodesk.ui.agreement import AgreementBox, TeachBackBox
 from mesodesk.ui.preview import PdfPreview
 from mesodesk.ui.signature import SignaturePad
+from mesodesk.ui.viewer import CopyChoice
 from mesodesk.ui.widgets import (StepPage, add_row, button,
                                  checkbox, finding_html, heading, note, radio, sources_text)
 
@@ -349,6 +350,8 @@ class PackPage(StepPage):
         row = QHBoxLayout()
         self.sign = button("&Sign on screen")
         self.print_button = button("&Print for wet-ink signature")
+        self.copy = CopyChoice()
+        row.addWidget(self.copy)
         row.addStretch(1)
         row.addWidget(self.print_button)
         row.addWidget(self.sign)
@@ -539,7 +542,8 @@ class DonePage(StepPage):
         self.print_button = button("&Print\u2026")
         self.folder = button("&Open folder")
         self.new = button("New &consultation")
-        for b in (self.save, self.print_button, self.folder, self.new):
+        self.copy = CopyChoice()
+        for b in (self.save, self.copy, self.print_button, self.folder, self.new):
             row.addWidget(b)
         row.addStretch(1)
         self.body.addLayout(row)

@@ -201,11 +201,15 @@ class Closing:
             if consultation is not None:
                 self.finish(consultation, pdf, wet_ink=True)
 
-        self.print_pdf(pdf, printed)
+        self.print_pdf(pdf, printed, which=self.w.pack_page.copy.which())
 
-    def print_pdf(self, pdf: bytes, then: Callable[[int], None] | None = None) -> bool:
-        """Ask for a printer, then print every page off the GUI thread; ``then``
-        gets the page count once the printer has them. False if cancelled."""
+    def print_pdf(self, pdf: bytes, then: Callable[[int], None] | None = None,
+                  which: str = "both") -> bool:
+        """Ask for a printer, then print one copy of the pack (``which``: "both",
+        "patient" or "clinic", see :func:`mesodesk.session.ceremony.copy_pages`)
+        off the GUI thread; ``then`` gets the page count once the printer has
+        them. False if cancelled."""
+        from mesodesk.session.ceremony import copy_pages
         from mesodesk.ui.preview import print_pdf_bytes
 
         if self._printing:
@@ -214,16 +218,14 @@ class Closing:
         if printer is None:
             return False
         self._printing = True
-        self.w.pack_page.print_button.setEnabled(False)
-        self.w.done_page.print_button.setEnabled(False)
+        self._print_buttons(False)
         self.w.statusBar().showMessage("Printing\u2026")
 
         def done(pages: int) -> None:
             self._printing = False
             self._printer = None
-            self.w.pack_page.print_button.setEnabled(bool(self.w.pack_page.preview.pdf))
-            self.w.done_page.print_button.setEnabled(True)
-            self.w.records.audit("printed", {"pages": pages})
+            self._print_buttons(True)
+            self.w.records.audit("printed", {"pages": pages, "copy": which})
             self.w.statusBar().showMessage(f"Sent {pages} pages to the printer.", 4000)
             if then is not None:
                 then(pages)
@@ -231,17 +233,66 @@ class Closing:
         def failed(exc: BaseException) -> None:
             self._printing = False
             self._printer = None
-            self.w.pack_page.print_button.setEnabled(bool(self.w.pack_page.preview.pdf))
-            self.w.done_page.print_button.setEnabled(True)
+            self._print_buttons(True)
             self.w.alert(f"The pack was not printed: {_sentence(exc)}")
 
         self._printer = printer  # kept alive while the worker paints on it
-        self.w.work.run(lambda: print_pdf_bytes(pdf, printer), done, failed)
+        self.w.work.run(lambda: print_pdf_bytes(pdf, printer, copy_pages(pdf, which)),
+                        done, failed)
         return True
+
+    def _print_buttons(self, on: bool) -> None:
+        """Every Print button on screen: off while printing, then on where it applies."""
+        pages = self.w.pages
+        if "pack" in pages:
+            pages["pack"].print_button.setEnabled(on and bool(pages["pack"].preview.pdf))
+        if "done" in pages:
+            pages["done"].print_button.setEnabled(on)
+        viewer = self.w._viewer
+        if viewer is not None and hasattr(viewer, "print_button"):
+            viewer.print_button.setEnabled(on)
 
     def print_final(self) -> None:
         if self.w.final_pdf:
-            self.print_pdf(self.w.final_pdf)
+            self.print_pdf(self.w.final_pdf, which=self.w.done_page.copy.which())
+
+    def show_signed(self, signed: Any, status: str = "") -> Any:
+        """A signed record's pack in the read-only viewer, a window of the main
+        window (it closes with it), ``status`` added to its title (a withdrawn or
+        replaced version); the viewer, or None if it cannot be shown."""
+        from mesodesk.ui.viewer import SignedPackViewer, title_parts
+
+        try:
+            patient, day, file_name = title_parts(signed.canonical_json)
+            viewer = SignedPackViewer(self.w, signed.pdf, patient, day, file_name, status)
+        except Exception as exc:
+            self.w.alert(f"The signed pack could not be shown: {_sentence(exc)}")
+            return None
+        viewer.show()
+        self.w._viewer = viewer
+        viewer.closed.connect(lambda: self._viewer_gone(viewer))
+        return viewer
+
+    def _viewer_gone(self, viewer: Any) -> None:
+        if self.w._viewer is viewer:
+            self.w._viewer = None
+
+    def save_copy(self, path: str, pdf: bytes) -> None:
+        """Write a copy of a stored pack off the GUI thread (an 'exported' event)."""
+        from mesodesk.session import ConsultationSession
+
+        def saved(_none: None) -> None:
+            self.w.records.audit("exported", {"pdf_sha256": _sha256(pdf)})
+            self.w.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
+            self.w.packSaved.emit(True)
+
+        def failed(exc: BaseException) -> None:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.w.alert(f"The pack was not saved to {path}: {why}")
+            self.w.packSaved.emit(False)
+
+        self.w.work.run(lambda: ConsultationSession.write_pdf(path, pdf), saved, failed,
+                        serial=True)
 
     def save_pdf_dialog(self) -> None:
         if not self.w.final_pdf or self.w.session is None:
@@ -276,6 +327,12 @@ class Closing:
             from PySide6.QtGui import QDesktopServices
 
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.w.saved_path).parent)))
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def _sentence(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ is what the printer gets.
 from __future__ import annotations
 
 import logging
+from typing import Sequence
 
 from PySide6.QtCore import (QBuffer, QByteArray, QEvent, QIODevice, QObject, QRect, QSize, Qt,
                             Signal)
@@ -39,9 +40,11 @@ def load_document(pdf: bytes, parent: QObject) -> tuple[QPdfDocument, QBuffer]:
     return document, buffer
 
 
-def print_document(document: QPdfDocument, printer: QPrinter) -> int:
-    """Render every page at the printer's resolution onto ``printer``;
-    returns the number of pages sent."""
+def print_document(document: QPdfDocument, printer: QPrinter,
+                   only: Sequence[int] | None = None) -> int:
+    """Render every page (or the 1-based pages ``only``, e.g. one copy of the
+    pack) at the printer's resolution onto ``printer``; returns the number of
+    pages sent."""
     painter = QPainter()
     if not painter.begin(printer):
         raise PdfError("the printer could not be started")
@@ -49,9 +52,11 @@ def print_document(document: QPdfDocument, printer: QPrinter) -> int:
     first, last = 0, pages - 1
     if printer.printRange() == QPrinter.PrintRange.PageRange and printer.fromPage() > 0:
         first, last = printer.fromPage() - 1, min(printer.toPage() - 1, pages - 1)
+    chosen = range(first, last + 1) if only is None else [n - 1 for n in only
+                                                          if 0 < n <= pages]
     sent = 0
     try:
-        for page in range(first, last + 1):
+        for page in chosen:
             if sent:
                 printer.newPage()
             target = painter.viewport()
@@ -74,7 +79,7 @@ def print_document(document: QPdfDocument, printer: QPrinter) -> int:
     return sent
 
 
-def print_pdf_bytes(pdf: bytes, printer: QPrinter) -> int:
+def print_pdf_bytes(pdf: bytes, printer: QPrinter, only: Sequence[int] | None = None) -> int:
     """Print a PDF given as bytes; safe on a worker thread (the document and its
     buffer are made and dropped there; Qt allows painting on a QPrinter off the
     GUI thread). Returns the number of pages sent."""
@@ -86,7 +91,7 @@ def print_pdf_bytes(pdf: bytes, printer: QPrinter) -> int:
     try:
         if document.status() != QPdfDocument.Status.Ready or document.pageCount() < 1:
             raise PdfError(f"the pack could not be read as a PDF ({document.error().name})")
-        return print_document(document, printer)
+        return print_document(document, printer, only)
     finally:
         document.close()
         buffer.close()

@@ -396,21 +396,11 @@ class RecordsLink:
 
     def view_signed(self, consultation_id: str) -> None:
         def show(signed: Any) -> None:
-            from mesodesk.ui.preview import PdfPreview
-
-            preview = PdfPreview()
-            preview.setWindowTitle(signed_title(self._status))
-            preview.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-            try:
-                preview.show_pdf(signed.pdf)
-            except Exception as exc:
-                self.w.alert(f"The signed pack could not be shown: {exc}")
-                return
-            h = self.w.fontMetrics().height()
-            preview.resize(h * 50, h * 60)
-            preview.show()
-            self.w._viewer = preview
-            self.audit("viewed", {"read_only": True}, consultation_id)
+            # a window of the main one, titled with the patient, the date and, when
+            # the pack is no longer current, why
+            extra = signed_title(self._status)[len(signed_title(None)):]
+            if self.w.closing.show_signed(signed, extra) is not None:
+                self.audit("viewed", {"read_only": True}, consultation_id)
 
         def load(store: Any) -> Any:
             signed = store.signed(consultation_id)
