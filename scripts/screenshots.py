@@ -155,7 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     window.go("consent")
     consent.photos["record-only"].setChecked(True)
     consent.cooling.setValue(7)
+    rows = consent.teach_back.rows    # teach-back: one point talked through again
+    for i, row in enumerate(rows):
+        row.buttons["again" if i == 1 else "explained"].setChecked(True)
     window.refresh()
+    consent.scroll_area.ensureWidgetVisible(consent.teach_back)
     shot("consent")
     window.go("pack")
     pack = window.pages["pack"]
@@ -168,16 +172,35 @@ def main(argv: list[str] | None = None) -> int:
     wait_until(app, pack.sign.isEnabled)
     window.go("sign")
     sign = window.pages["sign"]
+    for box in sign.agreement.boxes[:-2]:   # the patient ticks the statements...
+        box.setChecked(True)
+    shot("sign")
+    for box in sign.agreement.boxes:
+        box.setChecked(True)
     for box, amplitude in ((sign.patient, 0.25), (sign.practitioner, 0.15)):
         box.pad.set_strokes(zigzag(box.pad.width(), box.pad.height(), amplitude))
-    shot("sign")
-    sign.finish.click()
+    sign.scroll_area.ensureWidgetVisible(sign.practitioner)
+    shot("sign-signed")
+    sign.finish.click()                     # in the navigation bar; asks to confirm
+    wait_until(app, lambda: window.closing.confirmation is not None
+               and window.closing.confirmation.isVisible())
+    confirmation = window.closing.confirmation
+    app.processEvents()
+    confirmation.grab().save(str(out / f"{len(shots):02d}-sign-confirm{suffix}.png"))
+    shots.append(out / f"{len(shots):02d}-sign-confirm{suffix}.png")
+    confirmation.accept_button.click()
     wait_until(app, lambda: window.step_id == "done", timeout=60)
     saved: list[bool] = []
     window.packSaved.connect(saved.append)
     window.closing.save_pdf(str(home / "pack.pdf"))     # written off the GUI thread
     wait_until(app, lambda: bool(saved), timeout=60)
     shot("done")
+    viewer = window.closing.show_signed(window.store.signed(window.state.consultation_id))
+    viewer.resize(SIZE[0] * 3 // 4, SIZE[1])
+    wait_until(app, lambda: has_text(viewer.preview.view.viewport()), timeout=30)
+    app.processEvents()
+    viewer.grab().save(str(out / f"{len(shots):02d}-viewer{suffix}.png"))
+    shots.append(out / f"{len(shots):02d}-viewer{suffix}.png")
     window.autosaver.close()
     window.close()
     for p in shots:
