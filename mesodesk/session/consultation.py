@@ -18,13 +18,14 @@ loop runs them off its GUI thread (``prepare_*`` returns the work to run there,
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from mesodesk.rules import Finding, unresolved
 from mesodesk.session import ceremony, draft
@@ -134,9 +135,12 @@ class ConsultationSession:
 
     def __init__(self, catalogue: Catalogue, data: draft.Data, *,
                  table: StepTable = DEFAULT_TABLE, consultation_id: str | None = None,
-                 draft_id: str | None = None) -> None:
+                 draft_id: str | None = None, policy: dict[str, float] | None = None) -> None:
         self.catalogue = catalogue
         self.table = table
+        #: the clinic's policy values the rules read ("rule.param" -> value), e.g.
+        #: its minimum time to reflect; the faces set it from their settings
+        self.policy: dict[str, float] = dict(policy or {})
         data, self.dropped = draft.normalise(data)
         self.state = FlowState(data, consultation_id=consultation_id)
         self.draft_id = draft_id
@@ -257,14 +261,14 @@ class ConsultationSession:
     def _key(self) -> tuple:
         s = self.state
         return (json.dumps(s.data, sort_keys=True, default=str), s.pack_viewed, s.wet_ink,
-                s.finished, tuple(sorted(s.unconfirmed)))
+                s.finished, tuple(sorted(s.unconfirmed)), json.dumps(self.policy, sort_keys=True))
 
     def snapshot(self) -> Snapshot:
         """Findings and step states for the consultation as it is now, computed
         once per change (the faces may ask as often as they like)."""
         key = self._key()
         if self._snapshot is None or key != self._snapshot_key:
-            self._snapshot = Snapshot(self.state, self.catalogue, self.table)
+            self._snapshot = Snapshot(self.state, self.catalogue, self.table, self.policy)
             self._snapshot_key = key
             self.evaluations += 1
         return self._snapshot
@@ -364,35 +368,54 @@ class ConsultationSession:
     # --- signing and storing ----------------------------------------------------------------
 
     def sign(self, signatures: list[dict], signed_at: str | None = None,
-             agreed: list[str] | None = None) -> Consultation:
+             agreed: list[str] | None = None, acknowledge: Sequence[str] = ()
+             ) -> Consultation:
         """Put the signatures (and, if given, the statements the patient agreed
         to on screen) in the consultation; the signed consultation, or
         SessionError naming what stops it: an incomplete consultation, a
         statement or the photo choice not agreed to, or a finding that signing
-        now raises (the clinic's minimum time to reflect)."""
+        at this time raises (:meth:`signing_findings`: the clinic's minimum time
+        to reflect blocks; a warning needs to be in ``acknowledge``)."""
         if signed_at is None:
             signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
         consent = self.data.setdefault("consent", {})
+        before = copy.deepcopy(consent)
         if agreed is not None:
             consent["agreed"] = list(agreed)
         consent["signatures"] = [dict(s, signed_at=s.get("signed_at", signed_at))
                                  for s in signatures]
+        if acknowledge:
+            consent["acknowledged"] = list(dict.fromkeys(
+                [*(consent.get("acknowledged") or []), *acknowledge]))
+
+        def refuse(message: str) -> SessionError:
+            consent.clear()
+            consent.update(before, signatures=[])   # nothing half-signed
+            return SessionError(message)
+
         consultation, problems = draft.build_consultation(self.data, self.catalogue)
         if consultation is None:
-            consent["signatures"] = []
-            raise SessionError(f"The consultation cannot be signed: "
-                               f"{problems[0] if problems else 'it is not complete'}")
+            raise refuse(f"The consultation cannot be signed: "
+                         f"{problems[0] if problems else 'it is not complete'}")
         missing = ceremony.not_agreed(self.data, consultation, self.catalogue)
         if missing:
-            consent["signatures"] = []
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-            raise SessionError("The consultation cannot be signed: the patient has not "
-                               f"agreed to \"{missing[0]}\"{more}.")
+            raise refuse("The consultation cannot be signed: the patient has not agreed to "
+                         f"\"{missing[0]}\"{more}.")
         stopping = self.snapshot().unresolved   # the rules again, at the signing time
         if stopping:
-            consent["signatures"] = []
-            raise SessionError(f"The consultation cannot be signed now: {stopping[0].message}")
+            raise refuse(f"The consultation cannot be signed now: {stopping[0].message}")
         return consultation
+
+    def signing_findings(self, signatures: list[dict], signed_at: str) -> list[Finding]:
+        """The findings still open if these signatures were given at
+        ``signed_at`` (the rules judge the time to reflect by the signing time):
+        a block stops signing; a warning is acknowledged by signing knowingly."""
+        data = copy.deepcopy(self.data)
+        data.setdefault("consent", {})["signatures"] = [
+            dict(s, signed_at=s.get("signed_at", signed_at)) for s in signatures]
+        state = FlowState(data, pack_viewed=self.state.pack_viewed)
+        return Snapshot(state, self.catalogue, self.table, self.policy).unresolved
 
     def statements_to_agree(self) -> list[str]:
         """The consent statements, then the photo choice, to agree to on screen."""

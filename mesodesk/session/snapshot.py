@@ -42,13 +42,15 @@ class StepView:
 class Snapshot:
     """What is known about the consultation at one moment (see :class:`Facts`)."""
 
-    def __init__(self, state: FlowState, catalogue: Catalogue, table: StepTable) -> None:
+    def __init__(self, state: FlowState, catalogue: Catalogue, table: StepTable,
+                 policy: dict[str, float] | None = None) -> None:
         self.state = state
         self.catalogue = catalogue
         self.table = table
         self.error = ""
         try:
-            everything = sort_findings(evaluate(partial_consultation(self.data), catalogue))
+            everything = sort_findings(evaluate(partial_consultation(self.data), catalogue,
+                                                policy or None))   # the clinic's settings
         except Exception as exc:  # never a traceback in a face
             log.exception("findings could not be computed")
             everything = []

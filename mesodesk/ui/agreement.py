@@ -18,8 +18,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QGroupBox, QHBoxLayout, QLabel,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QVBoxLayout)
 
 from mesodesk.session import ceremony
 from mesodesk.ui.widgets import checkbox, note, radio
@@ -173,8 +173,9 @@ class AgreementBox(QGroupBox):
         layout.addWidget(note("Read each statement with the patient. They tick each one they "
                               "agree to; every statement is needed to sign on screen. The "
                               "signed pack shows each box ticked."))
-        self.rows_box = QVBoxLayout()
-        layout.addLayout(self.rows_box)
+        self.grid = QGridLayout()      # ticks in one column, the statements beside them
+        self.grid.setColumnStretch(1, 1)
+        layout.addLayout(self.grid)
         self.status = note()
         self.status.setObjectName("agreement-status")
         layout.addWidget(self.status)
@@ -185,20 +186,20 @@ class AgreementBox(QGroupBox):
         """One tick per statement (the last, the photo choice, labelled so);
         rebuilt only when the statements change."""
         if statements != self.statements:
-            _clear(self.rows_box)
+            while self.grid.count():
+                widget = self.grid.takeAt(0).widget()
+                if widget is not None:
+                    widget.setParent(None)
+                    widget.deleteLater()
             self.boxes = []
             for i, text in enumerate(statements):
                 is_photo = bool(photo) and text == photo
-                row = QWidget()
-                line = QHBoxLayout(row)
-                line.setContentsMargins(0, 0, 0, 0)
                 box = checkbox("Photo choice" if is_photo else f"Statement {i + 1}")
                 box.setObjectName(f"agree-{i + 1}")
                 box.setAccessibleDescription(text)   # read out after the name
                 box.toggled.connect(lambda on, t=text: self._ticked(t, on))
-                line.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
-                line.addWidget(_Words(text, box), 1)
-                self.rows_box.addWidget(row)
+                self.grid.addWidget(box, i, 0, Qt.AlignmentFlag.AlignTop)
+                self.grid.addWidget(_Words(text, box), i, 1)
                 self.boxes.append(box)
             self.statements = list(statements)
         have = self._agreed()

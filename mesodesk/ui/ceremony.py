@@ -231,6 +231,7 @@ def plan_summary(data: dict, catalogue: Any) -> str:
 class ConsentPage(StepPage):
     step_id = "consent"
     title = "Consent choices"
+    policy_requested = Signal()   # the clinic's time to reflect, to change
 
     def build(self) -> None:
         box = QGroupBox("Photographs")
@@ -256,6 +257,14 @@ class ConsentPage(StepPage):
         self.body.addLayout(form)
         cooling = self.catalogue.texts.cooling_off
         self.body.addWidget(note(f"{cooling.text} ({sources_text(cooling.source)})"))
+        policy_row = QHBoxLayout()
+        self.policy_note = note()
+        self.policy_note.setObjectName("reflection-policy")
+        self.policy_button = button("Clinic's ti&me to reflect\u2026")
+        policy_row.addWidget(self.policy_note, 1)
+        policy_row.addWidget(self.policy_button, 0)
+        self.body.addLayout(policy_row)
+        self.policy_button.clicked.connect(self.policy_requested)
         self.teach_back = TeachBackBox(self)
         self.body.addWidget(self.teach_back)
         self.body.addWidget(note("Next, the patient reads the whole pack on screen. The "

@@ -37,6 +37,7 @@ class Closing:
         self._printing = False
         self._printer: Any = None
         self.confirmation: Any = None   # the Sign and finish question, while it is open
+        self.policy_dialog: Any = None  # the clinic's time to reflect, when last opened
 
     def build_preview(self) -> None:
         """Build the unsigned pack off the GUI thread and show it to the patient."""
@@ -118,6 +119,48 @@ class Closing:
 
     # --- Sign and finish, in the navigation bar -------------------------------------------
 
+    def attach(self, nav: Any) -> None:
+        """What the closing steps add to the window once its pages exist: Sign
+        and finish in the navigation bar, and the clinic's time to reflect on
+        the consent step."""
+        self.dock_finish(nav)
+        self.w.pages["consent"].policy_requested.connect(self.edit_reflection)
+        self._show_policy()
+
+    # --- the clinic's minimum time to reflect (issue 15) -------------------------------
+
+    def _policy(self) -> tuple[dict[str, float], bool]:
+        """Hours per kind and whether a reason may release them: the settings
+        over the catalogue's defaults."""
+        from mesodesk.ui.policy import defaults
+
+        hours, allow = defaults(self.w.catalogue)
+        hours.update(self.w.settings.reflection_hours)
+        chosen = self.w.settings.reflection_override
+        return hours, allow if chosen is None else chosen
+
+    def _show_policy(self) -> None:
+        from mesodesk.ui.policy import policy_text
+
+        self.w.pages["consent"].policy_note.setText(policy_text(*self._policy()))
+
+    def edit_reflection(self) -> None:
+        """The clinic's time to reflect, in a dialog; kept in the settings and
+        given to the session's rules at once."""
+        from mesodesk.ui.policy import ReflectionDialog
+
+        def chosen(hours: dict[str, float], allow: bool) -> None:
+            self.w.settings.reflection_hours = hours
+            self.w.settings.reflection_override = allow
+            if self.w.session is not None:
+                self.w.session.policy = self.w.settings.rule_settings()
+            self._show_policy()
+            self.w.refresh()
+
+        hours, allow = self._policy()
+        self.policy_dialog = ReflectionDialog(self.w, hours, allow, chosen)
+        self.policy_dialog.open()
+
     def dock_finish(self, nav: Any) -> None:
         """Put the signatures page's Sign and finish in the window's navigation bar
         (always on screen, Alt+N), shown in place of Next on that step only."""
@@ -146,12 +189,30 @@ class Closing:
                 "records. It cannot be changed afterwards: a correction is a new version.")
 
     def sign_and_finish(self) -> None:
-        """Ask to confirm what becomes final, then sign (see :meth:`sign_now`)."""
+        """Ask to confirm what becomes final, then sign (see :meth:`sign_now`).
+        What signing now would raise is checked first: a block (signing before
+        the clinic's time to reflect) is said and stops it; a warning (the same
+        day as the information, for a prescription-only medicine) is named in
+        the question, and confirming acknowledges it."""
         from PySide6.QtWidgets import QMessageBox
 
-        if self.w.session is None or not self.w.sign_page.ready():
+        session, page = self.w.session, self.w.sign_page
+        if session is None or not page.ready():
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Sign and finish", self.final_words(),
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        pending = session.signing_findings(page.signatures(now), now)
+        blocks = [f for f in pending if f.severity == "block"]
+        if blocks:
+            message = f"The consultation cannot be signed now: {blocks[0].message}"
+            page.working(False, message)
+            self.w.alert(message)
+            return
+        warnings = [f for f in pending if f.severity == "warn"]
+        text = self.final_words()
+        if warnings:
+            text += ("\n\nSigning now also acknowledges: "
+                     + " ".join(f.message for f in warnings))
+        box = QMessageBox(QMessageBox.Icon.Question, "Sign and finish", text,
                           QMessageBox.StandardButton.NoButton, self.w)
         box.setAccessibleName("Sign and finish")
         accept = box.addButton("&Sign and finish", QMessageBox.ButtonRole.AcceptRole)
@@ -167,13 +228,13 @@ class Closing:
         def answered(_result: int) -> None:
             self.confirmation = None
             if box.clickedButton() is accept:
-                self.sign_now()
+                self.sign_now([f.rule for f in warnings])
 
         box.finished.connect(answered)
         self.confirmation = box
         box.open()
 
-    def sign_now(self) -> None:
+    def sign_now(self, acknowledge: list[str] | None = None) -> None:
         assert self.w.session is not None
         sign_page = self.w.sign_page
         if not sign_page.ready():
@@ -181,7 +242,8 @@ class Closing:
         signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
         try:
             consultation = self.w.session.sign(sign_page.signatures(signed_at), signed_at,
-                                               agreed=sign_page.agreement.agreed())
+                                               agreed=sign_page.agreement.agreed(),
+                                               acknowledge=acknowledge or ())
         except session_layer.SessionError as exc:
             sign_page.working(False, str(exc))
             self.w.alert(str(exc))

@@ -16,6 +16,7 @@ from PySide6.QtCore import QByteArray, QSettings
 log = logging.getLogger(__name__)
 
 PAPERS = ("a4", "letter")
+REFLECTION_KINDS = ("prescription_only", "injectable", "other")   # rules/consent.py KINDS
 
 
 def qsettings() -> QSettings:
@@ -91,6 +92,44 @@ class Settings:
     @geometry.setter
     def geometry(self, value: QByteArray) -> None:
         self._s.setValue("window/geometry", value)
+
+    @property
+    def reflection_hours(self) -> dict[str, float]:
+        """The clinic's minimum hours to reflect before signing, by kind of
+        treatment (``prescription_only``, ``injectable``, ``other``); a kind left
+        out takes the catalogue's default (``rules.toml``)."""
+        out: dict[str, float] = {}
+        for key, value in self._json("consent/reflection_hours").items():
+            if (key in REFLECTION_KINDS and isinstance(value, (int, float))
+                    and not isinstance(value, bool) and 0 <= value <= 24 * 366):
+                out[key] = float(value)
+        return out
+
+    @reflection_hours.setter
+    def reflection_hours(self, value: dict[str, float]) -> None:
+        self._set_json("consent/reflection_hours",
+                       {k: float(v) for k, v in value.items() if k in REFLECTION_KINDS})
+
+    @property
+    def reflection_override(self) -> bool | None:
+        """Whether signing before the minimum may go ahead with a written reason
+        (None: the catalogue's default)."""
+        raw = self._s.value("consent/reflection_override", "")
+        if raw in ("", None):
+            return None
+        return str(raw).lower() in ("1", "true")
+
+    @reflection_override.setter
+    def reflection_override(self, value: bool) -> None:
+        self._s.setValue("consent/reflection_override", "1" if value else "0")
+
+    def rule_settings(self) -> dict[str, float]:
+        """The clinic's policy as the rules read it ("rule.param" -> value)."""
+        out = {f"reflection-period-too-short.{k}_hours": h
+               for k, h in self.reflection_hours.items()}
+        if self.reflection_override is not None:
+            out["reflection-period-too-short.allow_override"] = float(self.reflection_override)
+        return out
 
     @property
     def recent_files(self) -> list[str]:

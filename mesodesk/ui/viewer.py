@@ -96,6 +96,11 @@ class SignedPackViewer(QWidget):
             self.close()
         return False
 
+    @property
+    def document(self) -> Any:
+        """The pack's QPdfDocument, as shown."""
+        return self.preview.document
+
     def print_pack(self) -> None:
         self.w.closing.print_pdf(self.pdf, which=self.copy.which())
 

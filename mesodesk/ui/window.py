@@ -382,7 +382,7 @@ class MainWindow(QMainWindow):
         nav.addWidget(self.back)
         nav.addWidget(self.next)
         middle_layout.addLayout(nav)
-        self.closing.dock_finish(nav)   # Sign and finish, in place of Next on its step
+        self.closing.attach(nav)   # Sign and finish in place of Next on its step; policy
         self.back.clicked.connect(self.go_back)
         self.next.clicked.connect(self.go_next)
         splitter.addWidget(middle)
@@ -425,6 +425,7 @@ class MainWindow(QMainWindow):
         self.session = session = session_layer.ConsultationSession(
             self.catalogue, data, table=self.table, consultation_id=consultation_id,
             draft_id=draft_id)
+        session.policy = self.settings.rule_settings()   # the clinic's time to reflect
         self.records.session_started(session)   # a next session, a known patient, a banner
         dropped = session.dropped
         if dropped:
