@@ -130,3 +130,24 @@ def test_signing_in_the_window_waits_for_the_clinics_time_to_reflect(
     confirm_signing(qtbot, window)
     qtbot.waitUntil(lambda: window.step_id == "done", timeout=BUILD_TIMEOUT)
     assert window.state.finished
+
+
+def test_a_warning_only_signing_now_raises_is_acknowledged_by_signing_knowingly(
+        jane_data, catalogue):
+    from tests.consent_support import with_prescription_only
+
+    product = jane_data["products"][0]["id"]
+    pom = with_prescription_only(catalogue, product)     # a prescriber's own plan
+    given = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(minutes=30)
+    session = ready_to_sign(jane_data, pom, given)
+    now = (given + dt.timedelta(minutes=30)).isoformat()
+    [warning] = session.signing_findings(signatures(), now)
+    assert warning.rule == "same-day-prescription-only" and warning.severity == "warn"
+    agreed = session.statements_to_agree(now)
+    caution = "My practitioner has talked me through the cautions that apply to me."
+    assert caution in agreed                             # the signed pack will print it
+    with pytest.raises(SessionError, match="same day"):
+        session.sign(signatures(), now, agreed=agreed)
+    assert "same-day-prescription-only" not in session.data["consent"]["acknowledged"]
+    signed = session.sign(signatures(), now, agreed=agreed, acknowledge=[warning.rule])
+    assert "same-day-prescription-only" in signed.consent.acknowledged

@@ -15,6 +15,7 @@ statements the signed pack shows.
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from mesodesk.rules import evaluate
@@ -72,6 +73,23 @@ def to_agree(consultation: Consultation | None, catalogue: Catalogue) -> list[st
     if consultation is None:
         return []
     return stmt.to_agree(consultation, catalogue, evaluate(consultation, catalogue))
+
+
+def to_agree_when_signed(data: dict, catalogue: Catalogue, signed_at: str) -> list[str]:
+    """What the patient agrees to if they sign at ``signed_at``: the pack is
+    built from the signed consultation, and signing at a given time can raise a
+    caution of its own (the same day as the information, for a
+    prescription-only medicine), which adds its statement."""
+    from mesodesk.session.draft import to_consultation
+
+    signed = copy.deepcopy(data)
+    patient = str((signed.get("patient") or {}).get("name", "")) or "patient"
+    signed.setdefault("consent", {})["signatures"] = [
+        {"role": "patient", "name": patient, "signed_at": signed_at}]
+    consultation = to_consultation(signed, catalogue)
+    if consultation is None:   # a signing time that does not build: as unsigned
+        consultation = to_consultation(data, catalogue)
+    return to_agree(consultation, catalogue)
 
 
 def not_agreed(data: dict, consultation: Consultation | None,

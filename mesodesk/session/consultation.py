@@ -380,6 +380,7 @@ class ConsultationSession:
             signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
         consent = self.data.setdefault("consent", {})
         before = copy.deepcopy(consent)
+        already = {(f.rule, f.path) for f in self.snapshot().unresolved}
         if agreed is not None:
             consent["agreed"] = list(agreed)
         consent["signatures"] = [dict(s, signed_at=s.get("signed_at", signed_at))
@@ -397,29 +398,37 @@ class ConsultationSession:
         if consultation is None:
             raise refuse(f"The consultation cannot be signed: "
                          f"{problems[0] if problems else 'it is not complete'}")
-        missing = ceremony.not_agreed(self.data, consultation, self.catalogue)
+        # signed on screen: every statement ticked (no signature: initialled on paper)
+        missing = (ceremony.not_agreed(self.data, consultation, self.catalogue)
+                   if signatures else [])
         if missing:
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
             raise refuse("The consultation cannot be signed: the patient has not agreed to "
                          f"\"{missing[0]}\"{more}.")
-        stopping = self.snapshot().unresolved   # the rules again, at the signing time
+        stopping = [f for f in self.snapshot().unresolved   # the rules again, at this time
+                    if (f.rule, f.path) not in already]
         if stopping:
             raise refuse(f"The consultation cannot be signed now: {stopping[0].message}")
         return consultation
 
     def signing_findings(self, signatures: list[dict], signed_at: str) -> list[Finding]:
-        """The findings still open if these signatures were given at
-        ``signed_at`` (the rules judge the time to reflect by the signing time):
-        a block stops signing; a warning is acknowledged by signing knowingly."""
+        """The findings that giving these signatures at ``signed_at`` would
+        raise (the rules judge the time to reflect by the signing time): a
+        block stops signing; a warning is acknowledged by signing knowingly."""
+        already = {(f.rule, f.path) for f in self.snapshot().unresolved}
         data = copy.deepcopy(self.data)
         data.setdefault("consent", {})["signatures"] = [
             dict(s, signed_at=s.get("signed_at", signed_at)) for s in signatures]
         state = FlowState(data, pack_viewed=self.state.pack_viewed)
-        return Snapshot(state, self.catalogue, self.table, self.policy).unresolved
+        return [f for f in Snapshot(state, self.catalogue, self.table, self.policy).unresolved
+                if (f.rule, f.path) not in already]
 
-    def statements_to_agree(self) -> list[str]:
-        """The consent statements, then the photo choice, to agree to on screen."""
-        return ceremony.to_agree(self.consultation(), self.catalogue)
+    def statements_to_agree(self, signed_at: str | None = None) -> list[str]:
+        """The consent statements, then the photo choice, to agree to on screen
+        when signing at ``signed_at`` (by default now)."""
+        if signed_at is None:
+            signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        return ceremony.to_agree_when_signed(self.data, self.catalogue, signed_at)
 
     def teach_back_questions(self) -> list[Any]:
         """The teach-back questions for this plan (empty until it is complete)."""

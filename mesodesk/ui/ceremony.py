@@ -8,6 +8,7 @@ thread and hands the results in.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
 from typing import TYPE_CHECKING, Any
@@ -486,7 +487,9 @@ class SignPage(StepPage):
             from mesodesk.rules.statements import photo_statement
 
             photo = photo_statement(consultation, self.catalogue)
-        self.agreement.show_statements(ceremony.to_agree(consultation, self.catalogue), photo)
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        self.agreement.show_statements(   # as the signed pack will print them
+            ceremony.to_agree_when_signed(self.data, self.catalogue, now), photo)
 
     def entered(self) -> None:
         self.load()
