@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QScrollArea
 
+from tests.ceremony_support import with_teach_back
 from tests.conftest import merge, open_file_in
 
 pytestmark = pytest.mark.usefixtures("fresh_home")
@@ -184,6 +185,9 @@ def walk_to_the_pack(qtbot, window, catalogue) -> Keyboard:
     keys.tab_to(consent.cooling)
     keys.press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     keys.type("7")
+    for row in consent.teach_back.rows:      # teach-back: each question explained back
+        keys.tab_to(row.buttons["explained"])
+        keys.press(Qt.Key.Key_Space)
     keys.alt(N, "pack")
     assert focused(window.pages["pack"].preview.view)
     return keys
@@ -282,6 +286,7 @@ def complete_case(tmp_path, jane_data, catalogue) -> str:
                              "format": "mesodesk-consultation/2",
                              "patient": {"age_check": {"method": "passport", "checked_by": "A",
                                                        "checked_at": "2026-11-25T09:00:00"}}})
+    with_teach_back(data, catalogue)        # the consent step's teach-back, recorded
     path = tmp_path / "case.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     return str(path)
