@@ -291,6 +291,18 @@ def test_a_second_product_and_a_point_off_the_map_need_a_volume(window, qtbot):
     assert page.table.item(0, 1).text() == "Face"
 
 
+def test_without_a_label_volume_the_recorded_volume_over_the_injections_is_offered(window,
+                                                                                     qtbot):
+    data = load_example()
+    data["products"][0]["injections"] = 40                    # 2 mL over 40 injections
+    page = open_map(qtbot, window, data)
+    assert page.volume.value() == pytest.approx(0.05)
+    assert "0.05 mL per point" in page.defaults_note.text()
+    click_chart(qtbot, page, *spot("face"))
+    qtbot.waitUntil(lambda: len(points(window)) == 1)
+    assert points(window)[0]["volume_ml"] == 0.05
+
+
 def test_the_map_is_optional_and_complete_only_with_valid_points(window, qtbot):
     page = open_map(qtbot, window, submental_plan())
     snap = window.session.snapshot()

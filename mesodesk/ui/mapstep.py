@@ -565,8 +565,9 @@ class MapPage(StepPage):
             self.area.addItem(name + ("" if a in planned else " (not in the plan)"), a)
 
     def _show_defaults(self) -> None:
-        """Volume and depth for new points: the product's volume per injection, else
-        the last one used for this entry; the delivery depth."""
+        """Volume and depth for new points: the one chosen here, else the last one used
+        for this entry, else the label's volume per injection, else the recorded volume
+        over the recorded injections; the delivery depth."""
         entry = self._current_entry()
         self._syncing = True
         try:
@@ -582,6 +583,8 @@ class MapPage(StepPage):
                     volume = last[-1] or 0.0
                 elif product is not None and product.volume_per_injection_ml:
                     volume = product.volume_per_injection_ml
+                elif (share := self._recorded_share(entry)) is not None:
+                    volume = share
             self.volume.setValue(volume)
             self.depth.setValue(self._delivery_depth() or 0.0)
         finally:
@@ -591,6 +594,9 @@ class MapPage(StepPage):
         if product is not None and product.volume_per_injection_ml:
             parts.append(f"The label gives {number(product.volume_per_injection_ml)} mL per "
                          "injection.")
+        elif entry is not None and (share := self._recorded_share(entry)) is not None:
+            parts.append(f"{number(share)} mL per point: the volume recorded for the product "
+                         "over its injections.")
         if product is not None and product.min_spacing_cm:
             parts.append(f"Injections at least {number(product.min_spacing_cm)} cm apart: the "
                          "grid and the rings on the chart show that spacing.")
@@ -599,6 +605,15 @@ class MapPage(StepPage):
             parts.append(f"Delivery depth {number(depth)} mm unless a point says otherwise.")
         self.defaults_note.setText(" ".join(parts))
         self.follow.setEnabled(bool(entry is not None and self.points_of(entry)))
+
+    @staticmethod
+    def _recorded_share(entry: dict) -> float | None:
+        """The entry's recorded volume over its recorded injection count, if both are."""
+        volume, injections = _num(entry.get("volume_ml")), _num(entry.get("injections"))
+        if volume and injections and injections >= 1:
+            share = round(volume / injections, 3)
+            return share if share > 0 else None
+        return None
 
     def _product_changed(self, _index: int) -> None:
         if self._syncing:
