@@ -217,7 +217,8 @@ def test_rules_on_the_points_show_on_the_map_step(window, qtbot):
     page = open_map(qtbot, window, submental_plan())
     click_chart(qtbot, page, *spot("neck"))                  # not an area of this plan
     qtbot.waitUntil(lambda: len(points(window)) == 1)
-    assert page.table.item(0, 1).text() == "Neck"
+    assert page.table.item(0, 1).text() == "Neck (not in the plan)"
+    assert page._items[(0, 0)].outside                        # a red rim on the chart
     text = findings_of(window)
     assert "outside the areas of this plan" in text and "Neck" in text
     # the points' 0.2 mL against the 4 mL recorded warns; the volume can follow the points

@@ -72,7 +72,8 @@ class PointItem(QGraphicsEllipseItem):
         self.bounds = bounds
         self.ring = ring          # the spacing guide around it, moved with it
         self.setBrush(QBrush(colour))
-        self.setPen(QPen(QColor("#ffffff"), 1.5))
+        self.outside = False      # off the plan's areas: a red rim
+        self.setPen(self._pen())
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
@@ -85,6 +86,18 @@ class PointItem(QGraphicsEllipseItem):
         self.label = label
         self.number = number_
         self.point: dict = {}     # the point it shows (the dict itself, kept alive)
+
+    def _pen(self) -> QPen:
+        if self.isSelected():
+            return QPen(QColor("#111111"), 2.5)
+        if self.outside:
+            return QPen(QColor("#C62828"), 2.5)
+        return QPen(QColor("#ffffff"), 1.5)
+
+    def mark_outside(self, outside: bool) -> None:
+        if outside != self.outside:
+            self.outside = outside
+            self.setPen(self._pen())
 
     def renumber(self, number_: int) -> None:
         if number_ != self.number:
@@ -99,8 +112,7 @@ class PointItem(QGraphicsEllipseItem):
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.ring:
             self.ring.setPos(self.pos())
         if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
-            self.setPen(QPen(QColor("#111111") if self.isSelected() else QColor("#ffffff"),
-                             2.5 if self.isSelected() else 1.5))
+            self.setPen(self._pen())
         return super().itemChange(change, value)
 
 
@@ -743,6 +755,7 @@ class MapPage(StepPage):
         cell = self._guide_cell(chart)
         radius = self.fontMetrics().height() * 0.32
         current = self.product.currentIndex()
+        planned = set(self.data.get("areas") or [])
         old, dots, items = self._dots, {}, {}
         for n, key, p in self._numbered():
             if p.get("view") != self._view:
@@ -766,6 +779,8 @@ class MapPage(StepPage):
                     self.scene.addItem(ring)
                 item = PointItem(key, n, colour, radius, rect, ring)
                 item.point = p
+                area = self._area_of(self._view, x, y)
+                item.mark_outside(area is None or area not in planned)
                 if key[0] != current:
                     item.setOpacity(0.55)
                 self.scene.addItem(item)
@@ -804,7 +819,8 @@ class MapPage(StepPage):
         """A table row's cells after the number: (text, value) each, and the colour
         (remembered for a point that has not changed)."""
         entry = self.entries()[key[0]]
-        context = (self._entry_name(entry), self._delivery_depth(), key[0] % len(COLOURS))
+        context = (self._entry_name(entry), self._delivery_depth(), key[0] % len(COLOURS),
+                   tuple(self.data.get("areas") or []))
         memo = self._row_memo.get(id(p))
         if memo is not None and memo[0] is p and memo[1] == context:
             return memo[2]
@@ -812,21 +828,26 @@ class MapPage(StepPage):
         self._row_memo[id(p)] = (p, context, row)
         return row
 
+    def _area_of(self, view: str, x: float, y: float) -> str | None:
+        """The catalogue area under a point (remembered: the table asks often)."""
+        spot = (view, x, y)
+        if spot not in self._areas:
+            chart = _chart(view)
+            if len(self._areas) > 5000:
+                self._areas.clear()
+            self._areas[spot] = chart.area_at(x, y) if chart is not None else None
+        return self._areas[spot]
+
     def _make_row(self, key: tuple[int, int], p: dict) -> tuple:
         entry = self.entries()[key[0]]
         view = str(p.get("view", ""))
         chart = _chart(view)
         x, y = _num(p.get("x")), _num(p.get("y"))
-        area = None
-        if chart is not None and x is not None and y is not None:
-            spot = (view, x, y)
-            if spot not in self._areas:
-                if len(self._areas) > 5000:
-                    self._areas.clear()
-                self._areas[spot] = chart.area_at(x, y)
-            area = self._areas[spot]
+        area = self._area_of(view, x, y) if x is not None and y is not None else None
         area_name = (self.catalogue.areas[area].name if area in self.catalogue.areas
                      else area) if area else "off the marked areas"
+        if chart is not None and area not in set(self.data.get("areas") or []):
+            area_name += " (not in the plan)"
         own_depth = _num(p.get("depth_mm"))
         depth = self._delivery_depth()
         volume = _num(p.get("volume_ml"))
@@ -864,8 +885,8 @@ class MapPage(StepPage):
         for r in range(same, len(rows) - tail):
             self.table.insertRow(r)
             self._set_row(r, rows[r])
-        if not old and rows:
-            self.table.resizeColumnsToContents()
+        if rows and (not old or (len(rows) <= 60 and len(rows) - tail > same)):
+            self.table.resizeColumnsToContents()     # cheap while the table is short
         self._row_cache = rows
         self._rows = [key for _n, key, _p in numbered]
         self._row_of = {key: r for r, key in enumerate(self._rows)}
