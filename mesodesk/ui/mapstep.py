@@ -815,12 +815,9 @@ class MapPage(StepPage):
         return QRectF(centre.x() - width / 2, centre.y() - height / 2,
                       width, height).intersected(rect)
 
-    def _row(self, key: tuple[int, int], p: dict) -> tuple:
+    def _row(self, key: tuple[int, int], p: dict, context: tuple) -> tuple:
         """A table row's cells after the number: (text, value) each, and the colour
-        (remembered for a point that has not changed)."""
-        entry = self.entries()[key[0]]
-        context = (self._entry_name(entry), self._delivery_depth(), key[0] % len(COLOURS),
-                   tuple(self.data.get("areas") or []))
+        (remembered for a point that has not changed in the same ``context``)."""
         memo = self._row_memo.get(id(p))
         if memo is not None and memo[0] is p and memo[1] == context:
             return memo[2]
@@ -871,7 +868,10 @@ class MapPage(StepPage):
         numbered = list(self._numbered())
         if len(self._row_memo) > 4 * len(numbered) + 100:
             self._row_memo.clear()
-        rows = [self._row(key, p) for _n, key, p in numbered]
+        depth, planned = self._delivery_depth(), tuple(self.data.get("areas") or [])
+        contexts = [(self._entry_name(e), depth, i % len(COLOURS), planned)
+                    for i, e in enumerate(self.entries())]
+        rows = [self._row(key, p, contexts[key[0]]) for _n, key, p in numbered]
         old = self._row_cache
         same = 0
         while same < min(len(old), len(rows)) and old[same] == rows[same]:
@@ -995,7 +995,10 @@ class MapPage(StepPage):
         """A drag ended: the moved points are written, as one undoable change."""
         rect = self._chart_rect
         moves = []
-        for key, item in self._items.items():
+        for item in self.scene.selectedItems():   # only selected dots can be dragged
+            if not isinstance(item, PointItem) or self._items.get(item.key) is not item:
+                continue
+            key = item.key
             p = self.point(key)
             x = round((item.pos().x() - rect.left()) / rect.width(), 4)
             y = round((item.pos().y() - rect.top()) / rect.height(), 4)
