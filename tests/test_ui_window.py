@@ -776,3 +776,25 @@ def test_a_damaged_draft_opens_without_a_traceback(qtbot, window, catalogue, jan
             assert window.go(step), (key, step)
         window.refresh()
         assert not window.findings_error, (key, window.findings_error)
+
+
+def test_the_consultation_view_is_built_while_the_start_screen_waits_and_saves_nothing(
+        window, qtbot):
+    """The pages are built in idle time after the first paint, so the first
+    consultation opens without building them; that build starts no draft and
+    leaves the remembered clinic alone; the pages that load slowly load when
+    they come on screen."""
+    window.settings.clinic = {"name": "Riverside Aesthetics", "phone": "+44 1225 000000"}
+    qtbot.waitUntil(lambda: window.consultation is not None, timeout=BUILD_TIMEOUT)
+    assert window.stack.currentWidget() is window.start     # still the start screen
+    assert not window.consultation_open
+    window.work.wait_serial()
+    assert window.store.drafts() == []
+    assert window.settings.clinic["name"] == "Riverside Aesthetics"
+    window.new_consultation()
+    assert window.consultation_open
+    assert window.pages["clinic"].clinic_name.text() == "Riverside Aesthetics"
+    consent = window.pages["consent"]
+    assert consent._stale                                   # not on screen: not loaded yet
+    window.go("consent", force=True)
+    assert not consent._stale

@@ -233,6 +233,7 @@ class ConsentPage(StepPage):
     step_id = "consent"
     title = "Consent choices"
     policy_requested = Signal()   # the clinic's time to reflect, to change
+    load_when_shown = True
 
     def build(self) -> None:
         box = QGroupBox("Photographs")
@@ -446,6 +447,7 @@ class SignPage(StepPage):
     step_id = "sign"
     title = "Signatures"
     finish_requested = Signal()
+    load_when_shown = True
 
     def build(self) -> None:
         self.body.addWidget(note("The patient ticks each statement, then signs; then the "

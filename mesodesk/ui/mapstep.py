@@ -277,6 +277,7 @@ class MapPage(StepPage):
     step_id = "map"
     title = "Injection map"
     fills_height = True
+    load_when_shown = True
 
     def build(self) -> None:
         self.undo_stack = QUndoStack(self)

@@ -72,8 +72,7 @@ class RecordsLink:
         except ImportError as exc:
             log.warning("records view unavailable: %s", exc)
         self.refresh_drafts()
-        if (self.w.autosaver is not None and self.w.session is not None
-                and not self.w.session.state.finished):
+        if self.w.autosaver is not None and self.w.consultation_open:
             self.w.autosaver.schedule(self.w.session.data, self.w.step_id)  # typed before records opened
 
     def autosaver_for(self, draft_id: str | None) -> Any:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from PySide6 import QtCore
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QIcon
+from PySide6.QtGui import QFont, QIcon, QShowEvent
 from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QFormLayout, QFrame, QLabel,
                                QPushButton, QRadioButton, QScrollArea, QScrollBar, QSizePolicy,
                                QVBoxLayout, QWidget)
@@ -349,6 +349,7 @@ class StepPage(QWidget):
         self.state = state
         self.catalogue = catalogue
         self._loading = False
+        self._stale = False   # set_state(defer=True) waits until the page is shown
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.scroll_area = QScrollArea(self)
@@ -415,13 +416,30 @@ class StepPage(QWidget):
         return first_field_in(self.scroll_area.widget(), self)
 
     # helpers
-    def set_state(self, state: FlowState) -> None:
+    #: a page whose load() is slow (it works out questions or charts from the
+    #: whole plan) may leave it until it comes on screen
+    load_when_shown = False
+
+    def set_state(self, state: FlowState, *, defer: bool = False) -> None:
+        """Show ``state``; with ``defer``, a page that loads when shown only
+        notes it (opening a consultation then loads just the step on screen)."""
         self.state = state
+        self._stale = defer and self.load_when_shown
+        if self._stale:
+            return
         self._loading = True
         try:
             self.load()
         finally:
             self._loading = False
+
+    def load_if_stale(self) -> None:
+        if self._stale:
+            self.set_state(self.state)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.load_if_stale()
+        super().showEvent(event)
 
     def changed(self) -> None:
         if not self._loading:

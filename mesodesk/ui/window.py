@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Callable, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterator, cast
 
 from PySide6 import QtCore
 from PySide6.QtCore import QByteArray, QEvent, QTimer, Signal
@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         self.start = StartPage(self)
         self.stack.addWidget(self.start)
         self.consultation: QWidget | None = None
+        self._view_parts: Iterator[str] | None = None   # the view, while it is being built
         self.setCentralWidget(self.stack)
         self._menus()
         self._refresh_timer = QTimer(self)
@@ -254,7 +255,7 @@ class MainWindow(QMainWindow):
         opening the first consultation does not stall the window (~110 ms)."""
         from mesodesk.catalogue import default_catalogue
 
-        self.work.run(default_catalogue, None,
+        self.work.run(default_catalogue, lambda _catalogue: self._warm_consultation_view(),
                       lambda exc: log.warning("catalogue not preloaded: %s", exc))
 
     # --- menus ----------------------------------------------------------------------------
@@ -323,6 +324,8 @@ class MainWindow(QMainWindow):
 
     # --- the consultation view (built on first use) -----------------------------------------
     def _ensure_consultation_view(self) -> bool:
+        """The consultation's view (step list, pages, findings), built now if the
+        start screen's idle time has not finished building it already."""
         if self.consultation is not None:
             return True
         from mesodesk.catalogue import CatalogueError, default_catalogue
@@ -332,7 +335,33 @@ class MainWindow(QMainWindow):
         except CatalogueError as exc:
             self.alert(f"The clinical catalogue cannot be used: {exc}")
             return False
+        if self._view_parts is None:
+            self._view_parts = self._build_consultation_view()
+        for _part in self._view_parts:   # whatever is left of it
+            pass
+        return True
+
+    def _warm_consultation_view(self) -> None:
+        """Build the consultation's view one piece per turn of the event loop
+        while the start screen waits (the catalogue is loaded by then), so
+        opening the first consultation does not stall the window for the
+        300-600 ms that building every page at once takes."""
+        if self.consultation is not None or self._closed:
+            return
+        if self._view_parts is None:
+            from mesodesk.catalogue import default_catalogue
+
+            self.catalogue = default_catalogue()   # cached by _warm_catalogue
+            self._view_parts = self._build_consultation_view()
+        if next(self._view_parts, None) is not None:
+            QTimer.singleShot(0, self, self._warm_consultation_view)
+
+    def _build_consultation_view(self) -> Iterator[str]:
+        """Builds the view; yields after each piece (see _warm_consultation_view)."""
+        assert self.catalogue is not None
         from mesodesk.ui.widgets import page_class
+
+        yield "imports"
 
         self.session = session_layer.ConsultationSession.new(self.catalogue, dt.date.today(),
                                                              table=self.table)
@@ -372,6 +401,7 @@ class MainWindow(QMainWindow):
             page.edited.connect(self.edited)
             self.pages[s.id] = page
             self.page_stack.addWidget(page)
+            yield s.id
         middle_layout.addWidget(self.page_stack, 1)
         nav = QHBoxLayout()
         self.position = QLabel()
@@ -411,7 +441,6 @@ class MainWindow(QMainWindow):
         done.new_requested.connect(self.new_consultation)
         self.consultation = view
         self.stack.addWidget(view)
-        return True
 
     # --- starting, resuming, opening --------------------------------------------------------
     def _begin(self, data: dict, step_id: str | None = None, draft_id: str | None = None,
@@ -435,7 +464,7 @@ class MainWindow(QMainWindow):
                 + ", ".join(dropped[:6]) + ("\u2026" if len(dropped) > 6 else ""))
         self.saved_path = ""
         for page in self.pages.values():
-            page.set_state(session.state)
+            page.set_state(session.state, defer=True)   # go() below loads the one shown
         assert self.consultation is not None
         self.stack.setCurrentWidget(self.consultation)
         self.refresh()
@@ -524,8 +553,16 @@ class MainWindow(QMainWindow):
         self.start.new.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     # --- editing ----------------------------------------------------------------------------
+    @property
+    def consultation_open(self) -> bool:
+        """A consultation is on screen and not yet finished (the view may exist,
+        built in idle time, with no consultation begun: nothing to save then)."""
+        return (self.session is not None and not self.session.state.finished
+                and self.consultation is not None
+                and self.stack.currentWidget() is self.consultation)
+
     def edited(self) -> None:
-        if self.session is None or self.session.state.finished:
+        if not self.consultation_open:
             return
         if self.step_id == self.table.ids[0]:
             self._remember_clinic()
