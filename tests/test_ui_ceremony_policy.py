@@ -111,6 +111,7 @@ def test_signing_in_the_window_waits_for_the_clinics_time_to_reflect(
     dialog = window.closing.policy_dialog
     qtbot.waitUntil(dialog.isVisible)
     dialog.hours["injectable"].setValue(2)
+    dialog.allow.setChecked(False)                       # no written reason releases it
     dialog.accept()
     finish = window.pages["sign"].finish
     qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)   # said at once, nothing to confirm
@@ -151,3 +152,48 @@ def test_a_warning_only_signing_now_raises_is_acknowledged_by_signing_knowingly(
     assert "same-day-prescription-only" not in session.data["consent"]["acknowledged"]
     signed = session.sign(signatures(), now, agreed=agreed, acknowledge=[warning.rule])
     assert "same-day-prescription-only" in signed.consent.acknowledged
+
+
+def test_signing_early_where_the_clinic_allows_it_needs_a_written_reason_kept_in_the_record(
+        qtbot, window, tmp_path, jane_data, catalogue):  # noqa: F811
+    """A block that only signing now raises (the clinic's time to reflect, not
+    yet over) is released by a written reason when the clinic allows it: asked
+    before the confirmation, recorded as the override, printed in the record."""
+    from pypdf import PdfReader
+    import io
+
+    at_signatures(qtbot, window, tmp_path, jane_data, catalogue)   # the pack shown just now
+    agree_all(qtbot, window)
+    window.closing.edit_reflection()
+    dialog = window.closing.policy_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.hours["injectable"].setValue(2)
+    dialog.allow.setChecked(True)
+    dialog.accept()
+    finish = window.pages["sign"].finish
+    qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.closing.override_question is not None
+                    and window.closing.override_question.isVisible())
+    question = window.closing.override_question
+    assert "at least 2 hours to reflect" in question.labelText()
+    question.reject()                                    # not now: nothing is signed
+    qtbot.waitUntil(lambda: window.closing.override_question is None)
+    assert window.closing.confirmation is None and not window.state.finished
+    assert window.state.data["consent"]["signatures"] == []
+
+    qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.closing.override_question is not None
+                    and window.closing.override_question.isVisible())
+    question = window.closing.override_question
+    question.setTextValue("Travelling abroad tomorrow; read the pack at home last week")
+    question.accept()
+    qtbot.waitUntil(lambda: window.closing.confirmation is not None
+                    and window.closing.confirmation.isVisible())
+    assert "overrides, with your written reason" in window.closing.confirmation.text()
+    window.closing.confirmation.accept_button.click()
+    qtbot.waitUntil(lambda: window.step_id == "done", timeout=BUILD_TIMEOUT)
+    assert {"rule": RULE, "reason": "Travelling abroad tomorrow; read the pack at home last "
+            "week"} in window.state.data["consent"]["overrides"]
+    text = " ".join(" ".join(p.extract_text().split())
+                    for p in PdfReader(io.BytesIO(window.final_pdf)).pages)
+    assert RULE in text and "Travelling abroad tomorrow" in text

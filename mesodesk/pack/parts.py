@@ -683,11 +683,18 @@ def record(ctx: PackContext) -> list[Flowable]:
         out.append(labelled("Notes", c.screening.notes))
 
     out += heading("Safety checks")
-    if not ctx.findings:
+    consent_ = c.consent
+    found = {f.rule for f in ctx.findings}
+    # overrides of findings the pack's rules do not raise by themselves: those
+    # judged with the clinic's own settings when it was signed (its time to reflect)
+    settings_overrides = [o for o in consent_.overrides if o.rule not in found]
+    if not ctx.findings and not settings_overrides:
         out.append(para("The safety rules found nothing that needs attention."))
     else:
         rows = [["Finding (rule id, kind and message)", "How it was resolved"]]
-        consent_ = c.consent
+        for o in settings_overrides:
+            rows.append([para(o.rule, "CellBold", suffix=" · override recorded when signed"),
+                         f"Overridden by the practitioner. Reason: {o.reason}"])
         for f in ctx.findings:
             kind = SEVERITY[f.severity] + (" (absolute)" if f.absolute else "")
             if f.severity == "info":

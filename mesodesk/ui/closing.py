@@ -37,6 +37,7 @@ class Closing:
         self._printing = False
         self._printer: Any = None
         self.confirmation: Any = None   # the Sign and finish question, while it is open
+        self.override_question: Any = None   # the reason to sign before the time to reflect
         self.policy_dialog: Any = None  # the clinic's time to reflect, when last opened
 
     def build_preview(self) -> None:
@@ -188,12 +189,14 @@ class Closing:
                 f"{signers[-1]} go into the signed pack, which is sealed and stored in the "
                 "records. It cannot be changed afterwards: a correction is a new version.")
 
-    def sign_and_finish(self) -> None:
+    def sign_and_finish(self, override_reason: str = "") -> None:
         """Ask to confirm what becomes final, then sign (see :meth:`sign_now`).
-        What signing now would raise is checked first: a block (signing before
-        the clinic's time to reflect) is said and stops it; a warning (the same
-        day as the information, for a prescription-only medicine) is named in
-        the question, and confirming acknowledges it."""
+        What signing now would raise is checked first: a block that cannot be
+        overridden is said and stops it; a block the clinic lets a written
+        reason release (signing before its time to reflect) asks for that
+        reason first, and confirming records it as the override; a warning
+        (the same day as the information, for a prescription-only medicine) is
+        named in the question, and confirming acknowledges it."""
         from PySide6.QtWidgets import QMessageBox
 
         session, page = self.w.session, self.w.sign_page
@@ -204,13 +207,20 @@ class Closing:
                    for box in (page.patient, page.practitioner, page.witness) if box.signed()]
         pending = session.signing_findings(signers, now)   # the rules need no ink
         blocks = [f for f in pending if f.severity == "block"]
-        if blocks:
-            message = f"The consultation cannot be signed now: {blocks[0].message}"
+        final = [f for f in blocks if not f.overridable]
+        if final:
+            message = f"The consultation cannot be signed now: {final[0].message}"
             page.working(False, message)
             self.w.alert(message)
             return
+        if blocks and not override_reason:   # the clinic allows it with a written reason
+            self.ask_override_reason(blocks)
+            return
         warnings = [f for f in pending if f.severity == "warn"]
         text = self.final_words()
+        if blocks:
+            text += ("\n\nSigning now also overrides, with your written reason "
+                     f"\u201c{override_reason}\u201d: " + " ".join(f.message for f in blocks))
         if warnings:
             text += ("\n\nSigning now also acknowledges: "
                      + " ".join(f.message for f in warnings))
@@ -230,17 +240,54 @@ class Closing:
         def answered(_result: int) -> None:
             self.confirmation = None
             if box.clickedButton() is accept:
-                self.sign_now([f.rule for f in warnings])
+                self.sign_now([f.rule for f in warnings],
+                              {f.rule: override_reason for f in blocks})
 
         box.finished.connect(answered)
         self.confirmation = box
         box.open()
 
-    def sign_now(self, acknowledge: list[str] | None = None) -> None:
+    def ask_override_reason(self, blocks: list[Any]) -> None:
+        """Ask for the written reason that releases ``blocks`` (the question
+        stays in ``self.override_question`` while it is open)."""
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        question = QInputDialog(self.w)
+        question.setWindowTitle("Sign before the time to reflect?")
+        question.setLabelText(
+            " ".join(f.message for f in blocks)
+            + "\n\nThis clinic allows it with a written reason, kept in the record. Reason:")
+        question.setInputMode(QInputDialog.InputMode.TextInput)
+        question.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        question.setOkButtonText("Continue")
+        question.setAccessibleName("Reason for signing before the time to reflect")
+        question.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        question.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(result: int) -> None:
+            self.override_question = None
+            reason = question.textValue().strip()
+            if result and reason:
+                self.sign_and_finish(override_reason=reason)
+            elif result:
+                self.w.alert("Not signed: a written reason is needed to sign before the "
+                             "clinic's time to reflect.")
+
+        question.finished.connect(answered)
+        self.override_question = question
+        question.open()
+
+    def sign_now(self, acknowledge: list[str] | None = None,
+                 overrides: dict[str, str] | None = None) -> None:
         assert self.w.session is not None
         sign_page = self.w.sign_page
         if not sign_page.ready():
             return
+        if overrides:   # each with the practitioner's written reason, in the signed record
+            consent = self.w.session.data.setdefault("consent", {})
+            kept = [o for o in consent.get("overrides") or [] if o.get("rule") not in overrides]
+            consent["overrides"] = kept + [{"rule": rule, "reason": reason}
+                                           for rule, reason in overrides.items()]
         signed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
         try:
             consultation = self.w.session.sign(sign_page.signatures(signed_at), signed_at,
