@@ -62,7 +62,8 @@ def coverage_scenarios() -> list[tuple[dict, dict]]:
           "reflection-period-too-short.allow_override": 0}),
         ({"consent": {"information_given_at": "2026-11-25T11:00:00+00:00",
                       **signed("2026-11-25T10:00:00+00:00")}}, {}),
-        ({}, {"reflection-period-too-short.injectable_hours": 2}),
+        ({"consent": signed("2026-11-25T10:00:00+00:00")},      # no information time
+         {"reflection-period-too-short.injectable_hours": 2}),
         ({"consent": {"withdrawn": {"at": "2026-11-26T10:00:00+00:00",
                                     "reason": "changed her mind"}}}, {}),
     ]

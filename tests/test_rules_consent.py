@@ -231,8 +231,19 @@ def test_unsigned_with_information_given_after_the_consultation_date_waits_for_s
 
 def test_missing_information_time_is_a_warning_only_when_a_period_is_set(catalogue):
     settings = {f"{REFLECT}.injectable_hours": 24}
-    assert only(findings(catalogue, settings=settings), "information-time-missing").severity == "warn"
-    assert "information-time-missing" not in rules(findings(catalogue))
+    signed_plan = {"consent": signed("2026-11-25T10:00:00+00:00")}
+    assert only(findings(catalogue, signed_plan, settings=settings),
+                "information-time-missing").severity == "warn"
+    assert "information-time-missing" not in rules(findings(catalogue, signed_plan))
+
+
+def test_missing_information_time_waits_for_signing(catalogue):
+    """Unsigned, the information is still to be given (the window records the
+    time when the pack is first shown): nothing to warn about yet."""
+    settings = {f"{REFLECT}.injectable_hours": 24}
+    unsigned = {"consent": {"signatures": []}}
+    assert "information-time-missing" not in rules(findings(catalogue, unsigned,
+                                                            settings=settings))
 
 
 def test_signing_before_the_information_is_an_absolute_block(catalogue):

@@ -261,13 +261,16 @@ def reflection(ctx: Context) -> Iterator[Hit]:
     c = ctx.consultation
     required, kind = required_hours(ctx)
     given_text = c.consent.information_given_at
+    signed, recorded = signing_time(c)
     if not given_text:
-        if required > 0:
+        # unsigned, the time is still to come: the window records it when the
+        # pack is first shown, before anyone can sign; signed without it, the
+        # clinic's minimum cannot be checked
+        if required > 0 and recorded:
             yield Hit("information-time-missing", "consent.information_given_at",
                       {"required": duration_text(required)})
         return
     given = parse_time(given_text)
-    signed, recorded = signing_time(c)
     elapsed = (signed - given).total_seconds() / 3600
     if elapsed < 0:
         if recorded:
