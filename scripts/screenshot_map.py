@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -40,20 +38,11 @@ def consultation_data() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from screenshots import prepare, styled_application
+
     parser = argparse.ArgumentParser(description="Screenshot the injection map step.")
-    parser.add_argument("outdir")
-    parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for 200 %%")
-    parser.add_argument("--dark", action="store_true", help="use a dark palette")
     parser.add_argument("--pack", action="store_true", help="write the pack as a PDF instead")
-    args = parser.parse_args(argv)
-    out = Path(args.outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    home = Path(tempfile.mkdtemp(prefix="mesodesk-screenshots-"))
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["QT_SCALE_FACTOR"] = args.scale
-    os.environ["MESODESK_CONFIG_DIR"] = str(home / "config")
-    os.environ["MESODESK_DATA_DIR"] = str(home / "data")
-    os.environ.pop("MESODESK_DATABASE_URL", None)
+    args, out, _home = prepare(parser, argv)
     data = consultation_data()
     if args.pack:
         from mesodesk.catalogue import default_catalogue
@@ -68,14 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtCore import QEventLoop
 
-    from mesodesk.ui.app import application
     from mesodesk.ui.window import MainWindow
-    from screenshots import dark_palette
 
-    app = application([])
-    if args.dark:
-        app.setStyle("Fusion")
-        app.setPalette(dark_palette())
+    app = styled_application(args.dark)
     window = MainWindow(store_factory=None)
     window.resize(*SIZE)
     window.show()

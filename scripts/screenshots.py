@@ -76,8 +76,11 @@ def zigzag(width: float, height: float, amplitude: float) -> list[list[list[floa
     return [stroke, bar]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Save a PNG of every step.")
+def prepare(parser: argparse.ArgumentParser,
+            argv: list[str] | None) -> tuple[argparse.Namespace, Path, Path]:
+    """What every screenshot script starts with: OUTDIR, --scale and --dark
+    parsed, OUTDIR made, and the window pointed at a throwaway data and
+    settings folder (offscreen unless a display is asked for)."""
     parser.add_argument("outdir")
     parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for 200 %%")
     parser.add_argument("--dark", action="store_true", help="use a dark palette")
@@ -90,16 +93,29 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["MESODESK_CONFIG_DIR"] = str(home / "config")
     os.environ["MESODESK_DATA_DIR"] = str(home / "data")
     os.environ.pop("MESODESK_DATABASE_URL", None)
+    return args, out, home
+
+
+def styled_application(dark: bool):
+    """The window's QApplication, with the dark palette when asked."""
+    from mesodesk.ui.app import application
+
+    app = application([])
+    if dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, out, home = prepare(argparse.ArgumentParser(description="Save a PNG of every step."),
+                              argv)
 
     from mesodesk.catalogue import default_catalogue
     from mesodesk.storage import open_store
-    from mesodesk.ui.app import application
     from mesodesk.ui.window import MainWindow
 
-    app = application([])
-    if args.dark:
-        app.setStyle("Fusion")
-        app.setPalette(dark_palette())
+    app = styled_application(args.dark)
     catalogue = default_catalogue()
     data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     data["screening"]["answers"] = {q: "no" for q in catalogue.screening}

@@ -14,33 +14,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.screenshots import EXAMPLE, dark_palette, wait_until  # noqa: E402
+from scripts.screenshots import EXAMPLE, prepare, styled_application, wait_until  # noqa: E402
 
 SIZE = (1100, 900)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Save PNGs of the records view.")
-    parser.add_argument("outdir")
-    parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for 200 %%")
-    parser.add_argument("--dark", action="store_true", help="use a dark palette")
-    args = parser.parse_args(argv)
-    out = Path(args.outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    home = Path(tempfile.mkdtemp(prefix="mesodesk-screenshots-"))
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["QT_SCALE_FACTOR"] = args.scale
-    os.environ["MESODESK_CONFIG_DIR"] = str(home / "config")
-    os.environ["MESODESK_DATA_DIR"] = str(home / "data")
-    os.environ.pop("MESODESK_DATABASE_URL", None)
+    args, out, home = prepare(argparse.ArgumentParser(description="Save PNGs of the records view."),
+                              argv)
 
     from PySide6.QtCore import Qt
 
@@ -48,13 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     from mesodesk.domain import from_data
     from mesodesk.session import ConsultationSession
     from mesodesk.storage import open_store
-    from mesodesk.ui.app import application
     from mesodesk.ui.window import MainWindow
 
-    app = application([])
-    if args.dark:
-        app.setStyle("Fusion")
-        app.setPalette(dark_palette())
+    app = styled_application(args.dark)
     catalogue = default_catalogue()
     data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     data["format"] = "mesodesk-consultation/2"

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,30 +23,14 @@ SIZE = (1100, 750)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("outdir")
-    parser.add_argument("--scale", default="1")
-    parser.add_argument("--dark", action="store_true")
-    args = parser.parse_args(argv)
-    out = Path(args.outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    home = Path(tempfile.mkdtemp(prefix="mesodesk-screenshots-"))
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["QT_SCALE_FACTOR"] = args.scale
-    os.environ["MESODESK_CONFIG_DIR"] = str(home / "config")
-    os.environ["MESODESK_DATA_DIR"] = str(home / "data")
-    os.environ.pop("MESODESK_DATABASE_URL", None)
+    from screenshots import EXAMPLE, prepare, styled_application, wait_until
 
-    from screenshots import EXAMPLE, dark_palette, wait_until
+    args, out, home = prepare(argparse.ArgumentParser(description=__doc__.splitlines()[0]), argv)
 
     from mesodesk.catalogue import default_catalogue
-    from mesodesk.ui.app import application
     from mesodesk.ui.window import MainWindow
 
-    app = application([])
-    if args.dark:
-        app.setStyle("Fusion")
-        app.setPalette(dark_palette())
+    app = styled_application(args.dark)
     catalogue = default_catalogue()
     data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     data["screening"]["answers"] = {q: "no" for q in catalogue.screening}
@@ -103,7 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     window._begin(blocked, "review")                # a block, drawn with its icon
     shot("review-block-icon")
 
-    window._begin(dict(data), "consent")
+    from mesodesk.session import ceremony, to_consultation
+
+    explained = dict(data, consent=dict(data.get("consent") or {}))   # teach-back done
+    explained["consent"]["teach_back"] = [
+        ceremony.outcome_record(q.question, "explained")
+        for q in ceremony.teach_back_questions(to_consultation(explained, catalogue), catalogue)]
+    window._begin(explained, "consent")
     consent = window.pages["consent"]
     consent.photos["record-only"].setChecked(True)
     window.refresh()
