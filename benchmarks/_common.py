@@ -123,6 +123,7 @@ def fill_consultation(driver: Driver, window: Any, catalogue: Any) -> None:
     row = formulation.rows[0]
     driver.type(row.lot, "HA24A17")
     driver.type(row.expiry, "2031-05-31")
+    next_step(driver, window, "map")                  # no points: the map is optional
     next_step(driver, window, "plan")
     next_step(driver, window, "review")
     window.refresh()
@@ -134,6 +135,8 @@ def fill_consultation(driver: Driver, window: Any, catalogue: Any) -> None:
     next_step(driver, window, "consent")
     consent = window.pages["consent"]
     driver.tick(consent.photos["record-only"])
+    for row in consent.teach_back.rows:               # each question explained back
+        driver.tick(row.buttons["explained"])
     window.refresh()
     driver.wait_until(window.next.isEnabled, timeout=10)
 
@@ -149,8 +152,14 @@ def preview_and_sign(driver: Driver, window: Any) -> None:
     driver.wait_until(pack.sign.isEnabled)
     driver.click(pack.sign)
     sign = window.pages["sign"]
+    for box in sign.agreement.boxes:                  # every statement ticked
+        if not box.isChecked():
+            driver.tick(box)
     driver.draw(sign.patient.pad, 0.3)
     driver.draw(sign.practitioner.pad, 0.6)
-    driver.wait_until(sign.finish.isEnabled)
+    driver.wait_until(lambda: sign.finish.isEnabled() and sign.finish.isVisible())
     driver.click(sign.finish)
+    driver.wait_until(lambda: window.closing.confirmation is not None
+                      and window.closing.confirmation.isVisible())
+    window.closing.confirmation.accept_button.click()
     driver.wait_until(lambda: window.step_id == "done")
