@@ -49,3 +49,16 @@ def confirm_signing(qtbot, window) -> None:
     qtbot.waitUntil(lambda: window.closing.confirmation is not None
                     and window.closing.confirmation.isVisible())
     window.closing.confirmation.accept_button.click()
+
+
+def sign_pad(qtbot, pad, wiggle: float) -> None:
+    """One zigzag stroke across a signature pad (``wiggle`` sets its amplitude)."""
+    from PySide6.QtCore import QPoint, Qt
+
+    w, h = pad.width(), pad.height()
+    points = [QPoint(int(w * x / 20), int(h * (0.5 + wiggle * ((-1) ** x) / 2)))
+              for x in range(2, 18)]
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=points[0])
+    for p in points[1:]:
+        qtbot.mouseMove(pad, p)
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=points[-1])

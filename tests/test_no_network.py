@@ -23,10 +23,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from mesodesk.cli import main
-from tests.ceremony_support import agree_all, answer_teach_back, confirm_signing
+from tests.ceremony_support import agree_all, sign_pad, answer_teach_back, confirm_signing
 from tests.conftest import open_file_in, save_pack_from
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,16 +102,6 @@ def test_check_export_verify_and_records_without_network(no_network, tmp_path, c
         assert store.search_patients("Анна")
     capsys.readouterr()
     assert no_network == [], f"network access attempted: {no_network}"
-
-
-def sign_pad(qtbot, pad, wiggle: float) -> None:
-    w, h = pad.width(), pad.height()
-    points = [QPoint(int(w * x / 20), int(h * (0.5 + wiggle * ((-1) ** x) / 2)))
-              for x in range(2, 18)]
-    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=points[0])
-    for p in points[1:]:
-        qtbot.mouseMove(pad, p)
-    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=points[-1])
 
 
 def drive_window_to_a_signed_pack(qtbot, window, case: Path, out: Path) -> None:

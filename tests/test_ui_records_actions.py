@@ -6,12 +6,12 @@ settings' export of the seal certificate. Every store call is off the GUI thread
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 from PySide6.QtCore import Qt
 
 from mesodesk.domain import canonical_json, fingerprint, loads
+from tests.test_ui_threads import GuardedStore
 
 pytestmark = pytest.mark.usefixtures("fresh_home")
 
@@ -34,27 +34,6 @@ def _blank_pdf() -> bytes:
 PDF = _blank_pdf()
 
 
-class GuiThreadRefusingStore:
-    """The records store, refusing any call made on the GUI thread."""
-
-    def __init__(self, store) -> None:
-        self._store = store
-        self.on_gui_thread: list[str] = []
-
-    def __getattr__(self, name: str):
-        attr = getattr(self._store, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args, **kwargs):
-            if threading.current_thread() is threading.main_thread():
-                self.on_gui_thread.append(name)
-                raise AssertionError(f"store.{name}() called on the GUI thread")
-            return attr(*args, **kwargs)
-
-        return call
-
-
 @pytest.fixture
 def store(sqlite_store):
     return sqlite_store
@@ -70,7 +49,7 @@ def signed(store, make_consultation):
 
 @pytest.fixture
 def guarded(store):
-    return GuiThreadRefusingStore(store)
+    return GuardedStore(store)   # refuses any call on the GUI thread
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 
-from tests.ceremony_support import agree_all, confirm_signing, with_teach_back
+from tests.ceremony_support import agree_all, sign_pad, confirm_signing, with_teach_back
 from tests.conftest import merge, open_file_in, save_pack_from
 
 TIMEOUT = 30000  # ms, generous: the machine may be loaded
@@ -52,16 +52,6 @@ def make_window(qtbot, store_factory):
     w.show()
     qtbot.waitExposed(w)
     return w
-
-
-def sign_pad(qtbot, pad, wiggle: float) -> None:
-    w, h = pad.width(), pad.height()
-    points = [QPoint(int(w * x / 20), int(h * (0.5 + wiggle * ((-1) ** x) / 2)))
-              for x in range(2, 18)]
-    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=points[0])
-    for p in points[1:]:
-        qtbot.mouseMove(pad, p)
-    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=points[-1])
 
 
 def test_a_whole_consultation_never_touches_the_store_from_the_gui_thread(
