@@ -516,7 +516,8 @@ class ConsultationSession:
 
         atomic_write(Path(path), pdf)
 
-    def export_event(self, pdf: bytes) -> dict[str, Any]:
+    @staticmethod
+    def export_event(pdf: bytes) -> dict[str, Any]:
         """The audit detail of an export: what was written, never where or for whom."""
         import hashlib
 

@@ -388,12 +388,17 @@ class Closing:
         if self.w._viewer is viewer:
             self.w._viewer = None
 
-    def save_copy(self, path: str, pdf: bytes) -> None:
-        """Write a copy of a stored pack off the GUI thread (an 'exported' event)."""
+    def save_copy(self, path: str, pdf: bytes,
+                  then: Callable[[], None] | None = None) -> None:
+        """Write a pack off the GUI thread, then record an 'exported' event (what
+        was written, never where: the file name names the patient); ``then``
+        runs after a successful write. ``packSaved`` says how it went."""
         from mesodesk.session import ConsultationSession
 
         def saved(_none: None) -> None:
-            self.w.records.audit("exported", {"pdf_sha256": _sha256(pdf)})
+            if then is not None:
+                then()
+            self.w.records.audit("exported", ConsultationSession.export_event(pdf))
             self.w.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
             self.w.packSaved.emit(True)
 
@@ -414,36 +419,20 @@ class Closing:
             self.save_pdf(path)
 
     def save_pdf(self, path: str) -> None:
-        """Write the signed pack to ``path`` off the GUI thread; ``packSaved`` says
-        how it went."""
+        """Write the signed pack to ``path`` off the GUI thread (see :meth:`save_copy`)."""
         assert self.w.session is not None
-        session, pdf = self.w.session, self.w.final_pdf
 
-        def saved(_none: None) -> None:
+        def shown() -> None:
             self.w.saved_path = path
             self.w.done_page.saved(path)
-            self.w.records.audit("exported", session.export_event(pdf))  # no file name: it names the patient
-            self.w.statusBar().showMessage(f"Saved {os.path.basename(path)}", 4000)
-            self.w.packSaved.emit(True)
 
-        def failed(exc: BaseException) -> None:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            self.w.alert(f"The pack was not saved to {path}: {why}")
-            self.w.packSaved.emit(False)
-
-        self.w.work.run(lambda: session.write_pdf(path, pdf), saved, failed, serial=True)
+        self.save_copy(path, self.w.final_pdf, shown)
 
     def open_folder(self) -> None:
         if self.w.saved_path:
             from PySide6.QtGui import QDesktopServices
 
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.w.saved_path).parent)))
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
 
 
 def _sentence(exc: BaseException) -> str:
