@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QFormLayout, QFrame, 
                                QPushButton, QRadioButton, QScrollArea, QScrollBar, QSizePolicy,
                                QVBoxLayout, QWidget)
 
+from mesodesk.ui.basics import ICONS, button, heading, icon, icon_path, plain  # noqa: F401
+
 if TYPE_CHECKING:  # the window imports this module before the catalogue is needed
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QLineEdit
@@ -49,43 +51,10 @@ def severity_word(severity: str) -> str:
     from mesodesk.catalogue.vocabulary import label
 
     return label("severities", severity)
-#: the icon (resources/icons/*.svg) that marks each severity and each step status;
-#: drawn, not a character: no font has U+26D4, which printed as an empty box
-ICONS = {"block": "block", "warn": "warn", "info": "info", "done": "done", "todo": "todo"}
-
-
-def icon_path(kind: str) -> str:
-    from mesodesk.resources import resource
-
-    return str(resource("icons", f"{ICONS[kind]}.svg"))
-
-
-_icons: dict[str, QIcon] = {}
-
-
-def icon(kind: str) -> QIcon:
-    """The icon for a severity ("block", "warn", "info") or a step status ("done", "todo")."""
-    if kind not in _icons:
-        _icons[kind] = QIcon(icon_path(kind))
-    return _icons[kind]
-
-
 def mark_html(severity: str, size: int = 16) -> str:
     """The severity's icon inline in rich text."""
     return (f'<img src="{html.escape(icon_path(severity))}" width="{size}" height="{size}" '
             f'style="vertical-align: middle"/>')
-
-
-def plain(text: str) -> str:
-    """A visible label as a screen reader should say it: no mnemonic, no colon."""
-    text = re.sub(r"&(&?)", lambda m: "&" if m.group(1) else "", text)
-    return text.strip().rstrip(":").strip()
-
-
-def button(text: str, parent: QWidget | None = None) -> QPushButton:
-    b = QPushButton(text, parent)
-    b.setAccessibleName(plain(text))
-    return b
 
 
 def checkbox(text: str, parent: QWidget | None = None) -> QCheckBox:
@@ -220,17 +189,6 @@ def _calendar_shortcut(edit: QWidget, slot) -> "QAction":
     action.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetShortcut)
     action.triggered.connect(lambda _c=False: slot())
     return action
-
-
-def heading(text: str, level: int = 1) -> QLabel:
-    label = QLabel(text)
-    font = QFont(label.font())
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * (1.45 if level == 1 else 1.15))
-    label.setFont(font)
-    label.setWordWrap(True)
-    label.setAccessibleName(text)
-    return label
 
 
 def note(text: str = "", rich: bool = False) -> QLabel:

@@ -11,32 +11,38 @@ records) runs off the GUI thread; the records open after the first paint.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 from typing import TYPE_CHECKING, Any, Callable, Iterator, cast
 
 from PySide6 import QtCore
 from PySide6.QtCore import QByteArray, QEvent, QTimer, Signal
-from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QColor, QFont, QKeySequence,
-                           QPalette)
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QFont, QKeySequence
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QMainWindow, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from mesodesk.ui.lazy import lazy_import
 from mesodesk.ui.settings import Settings
-from mesodesk.ui.widgets import StepPage, button, first_field_in, heading, icon
+from mesodesk.ui.basics import button, heading, icon
 
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
     from mesodesk.session import ConsultationSession, FlowState, StepTable
+    from mesodesk.session.remote import PackBuilder
     from mesodesk.ui.ceremony import DonePage, PackPage, SignPage
+    from mesodesk.ui.closing import Closing
+    from mesodesk.ui.widgets import StepPage
     from mesodesk import session as session_layer
 else:  # loaded on first use, after the window is on screen
     session_layer = lazy_import("mesodesk.session")
 
 log = logging.getLogger(__name__)
 
-STATUS_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1   # the step's status: "done", "todo", ...
+# The step's status ("done", "todo", ...) as item data: Qt.ItemDataRole.UserRole + 1,
+# written as its number because touching the Qt namespace builds its ~90 Python
+# enums (about 60 ms) before the window is first shown.
+STATUS_ROLE = 0x0100 + 1
 MIN_CONTRAST = 4.5    # WCAG 2 AA for text, also for the greyed (locked) steps
 STATUS_WORDS = {"done": "complete", "todo": "to do", "warn": "has warnings",
                 "block": "blocked"}
@@ -192,14 +198,9 @@ class MainWindow(QMainWindow):
         from mesodesk.ui.work import Work
 
         self.work = Work(self)   # all slow work: pack builds; the records and files, in order
-        from mesodesk.ui.closing import Closing
         from mesodesk.ui.recordslink import RecordsLink
 
-        from mesodesk.session.remote import PackBuilder
-
-        self.packs = PackBuilder()         # packs are built in a helper process
         self.records = RecordsLink(self)   # the records store, on the serial worker
-        self.closing = Closing(self)       # preview, signing, printing, saving the pack
 
         self.stack = QStackedWidget()
         self.start = StartPage(self)
@@ -220,6 +221,21 @@ class MainWindow(QMainWindow):
         self.start.show_recent(self.settings.recent_files)
         self._painted = False
         self._closed = False
+
+    # --- made on first use (after the first paint: their imports cost ~25 ms) -----------
+    @functools.cached_property
+    def packs(self) -> PackBuilder:
+        """Packs are built in a helper process, started on the first build."""
+        from mesodesk.session.remote import PackBuilder
+
+        return PackBuilder()
+
+    @functools.cached_property
+    def closing(self) -> Closing:
+        """Preview, signing, printing and saving the pack."""
+        from mesodesk.ui.closing import Closing
+
+        return Closing(self)
 
     # --- what the session knows (the window keeps no copy) -------------------------------
     @property
@@ -264,8 +280,9 @@ class MainWindow(QMainWindow):
 
         def action(text: str, slot: Callable[[], Any], keys: Any = None) -> QAction:
             a = QAction(text, self)
-            if keys is not None:
-                a.setShortcut(QKeySequence(keys))
+            if keys is not None:   # setShortcuts: setShortcut's overloads build Qt's enums
+                a.setShortcuts(keys if isinstance(keys, QKeySequence.StandardKey)
+                               else [QKeySequence(keys)])
             a.triggered.connect(lambda _checked=False: slot())
             file_menu.addAction(a)
             return a
@@ -299,6 +316,8 @@ class MainWindow(QMainWindow):
 
     def _readable_locked_steps(self) -> None:
         """Locked steps are greyed, but still readable: contrast of at least 4.5:1."""
+        from PySide6.QtGui import QPalette
+
         palette = QPalette(self.step_list.palette())
         base = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Base)
         text = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
@@ -359,6 +378,10 @@ class MainWindow(QMainWindow):
     def _build_consultation_view(self) -> Iterator[str]:
         """Builds the view; yields after each piece (see _warm_consultation_view)."""
         assert self.catalogue is not None
+        # Not imported with the module: their Python enums cost time before the
+        # start screen is first shown, and only the consultation's view needs them.
+        from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSplitter
+
         from mesodesk.ui.widgets import page_class
 
         yield "imports"
@@ -698,6 +721,8 @@ class MainWindow(QMainWindow):
             return
         gaps = self.session.snapshot().gaps_for(self.step_id)
         if gaps:
+            from mesodesk.ui.widgets import first_field_in
+
             self.refresh()
             page = self.pages[self.step_id]
             self.statusBar().showMessage(
@@ -783,7 +808,8 @@ class MainWindow(QMainWindow):
                     log.warning("records not closed cleanly: %s", exc)
 
             self.work.run(close_store, serial=True)
-        self.work.run(self.packs.close, serial=True)
+        if "packs" in self.__dict__:   # a helper process was made
+            self.work.run(self.packs.close, serial=True)
         self.work.wait_serial()   # the last draft is saved before the window goes
         super().closeEvent(event)
 
