@@ -9,6 +9,10 @@ so interpreter start-up and every import count, for both alike. The goal is a
 ratio of at most 1.5 (``--strict`` makes a miss exit 1). The child also reports
 whether reportlab or the database layer (SQLAlchemy, psycopg2) had been
 imported by then: they must not be, and the script exits 1 if they were.
+
+What the window leaves until after its first paint (the records' helper
+process, the catalogue, the consultation's pages and Qt's namespace enums) runs
+in later turns of the event loop; ``bench_stall.py`` measures those turns.
 """
 
 from __future__ import annotations
@@ -97,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
                MESODESK_CONFIG_DIR=os.path.join(home, "config"),
                MESODESK_DATA_DIR=os.path.join(home, "data"),
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # An installed program has its modules compiled once (pip writes the .pyc files);
+    # with PYTHONDONTWRITEBYTECODE set, every run would compile ~20 modules again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     times: dict[str, list[float]] = {"bare": [], "mesodesk": []}
     heavy_seen: set[str] = set()
     measure("bare", env)  # warm the file cache once, untimed

@@ -7,7 +7,8 @@ answers' effects from ``screening.toml`` and the coded rules in
 
 from mesodesk.rules.engine import evaluate
 from mesodesk.rules.finding import Finding, blocking, sort_findings, unresolved
+from mesodesk.rules.medicines import prepare
 from mesodesk.rules.missing import Missing, PartMissing
 
-__all__ = ["Finding", "Missing", "PartMissing", "blocking", "evaluate", "sort_findings",
-           "unresolved"]
+__all__ = ["Finding", "Missing", "PartMissing", "blocking", "evaluate", "prepare",
+           "sort_findings", "unresolved"]

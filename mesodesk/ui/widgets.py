@@ -261,16 +261,24 @@ def mark_required(widget: QWidget, missing: bool) -> None:
 def first_field_in(container: QWidget, within: QWidget) -> QWidget | None:
     """The first control in ``container`` that Tab would stop at (in the focus
     chain's order), visible on ``within``; None if it has none."""
+    def stops(w: QWidget) -> bool:
+        return (w.isEnabled() and w.isVisibleTo(within)
+                and bool(w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus)
+                and not isinstance(w, (QScrollBar, QScrollArea)) and w.focusProxy() is None
+                and (not isinstance(w, QRadioButton) or _tab_stop(w)))
+
+    # The container's own children first: a page without a field is answered
+    # without walking the whole window's focus chain (hundreds of widgets).
+    fields = [w for w in container.findChildren(QWidget) if stops(w)]
+    candidates = {id(w) for w in fields}   # ids stay theirs while ``fields`` holds them
+    if not candidates:
+        return None
     w = container.nextInFocusChain()
     for _ in range(5000):
         if w is container:
             return None
-        if (container.isAncestorOf(w) and w.isVisibleTo(within) and w.isEnabled()
-                and w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
-                and not isinstance(w, (QScrollBar, QScrollArea))
-                and w.focusProxy() is None):
-            if not isinstance(w, QRadioButton) or _tab_stop(w):
-                return w
+        if id(w) in candidates:
+            return w
         w = w.nextInFocusChain()
     return None
 
@@ -354,17 +362,17 @@ class StepPage(QWidget):
         """The widget that edits the field at ``path`` (None: not on this page)."""
         return self.fields.get(path)
 
-    def marked_fields(self) -> list[QWidget]:
-        return [w for w in self.findChildren(QWidget) if w.property("gap")]
-
     def show_gaps(self, gaps: list[Gap]) -> None:
         """Mark each required field still empty, and say which they are."""
         missing = {id(w): w for g in gaps if (w := self.field_for(g.path)) is not None}
-        for w in self.marked_fields():
-            if id(w) not in missing:
+        marked: dict[int, QWidget] = self.__dict__.setdefault("_gap_marked", {})
+        for key, w in list(marked.items()):   # the ones marked last time, not every child
+            if key not in missing:
                 mark_required(w, False)
-        for w in missing.values():
+                del marked[key]
+        for key, w in missing.items():
             mark_required(w, True)
+            marked[key] = w
         self.gaps_note.setVisible(bool(gaps))
         self.gaps_note.setText("Still to fill in before Next: "
                                + "; ".join(g.label for g in gaps) + "." if gaps else "")

@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.start)
         self.consultation: QWidget | None = None
         self._view_parts: Iterator[str] | None = None   # the view, while it is being built
+        self._pages_to_warm: list[StepPage] = []        # then its pages, see _warm_pages
         self.setCentralWidget(self.stack)
         self._menus()
         self._refresh_timer = QTimer(self)
@@ -267,11 +268,18 @@ class MainWindow(QMainWindow):
         return super().event(event)
 
     def _warm_catalogue(self) -> None:
-        """Load the catalogue on the thread pool while the start screen waits, so
-        opening the first consultation does not stall the window (~110 ms)."""
-        from mesodesk.catalogue import default_catalogue
+        """Load the catalogue (and the rules' indexes) on the thread pool while the
+        start screen waits, so opening the first consultation does not stall the
+        window (~110 ms)."""
+        def load() -> Any:
+            from mesodesk.catalogue import default_catalogue
+            from mesodesk.rules import prepare
 
-        self.work.run(default_catalogue, lambda _catalogue: self._warm_consultation_view(),
+            catalogue = default_catalogue()
+            prepare(catalogue)   # the rules' name indexes, off the GUI thread too
+            return catalogue
+
+        self.work.run(load, lambda _catalogue: self._warm_consultation_view(),
                       lambda exc: log.warning("catalogue not preloaded: %s", exc))
 
     # --- menus ----------------------------------------------------------------------------
@@ -374,6 +382,21 @@ class MainWindow(QMainWindow):
             self._view_parts = self._build_consultation_view()
         if next(self._view_parts, None) is not None:
             QTimer.singleShot(0, self, self._warm_consultation_view)
+        else:
+            self._pages_to_warm = list(self.pages.values())
+            QTimer.singleShot(0, self, self._warm_pages)
+
+    def _warm_pages(self) -> None:
+        """Then, one page per turn, what a page's first showing would otherwise do
+        on the GUI thread: its style polished, and a Python wrapper type (with its
+        enums) made for each kind of widget it holds, which PySide makes the first
+        time a widget of that kind reaches Python (the focus chain, the gaps)."""
+        if self._closed or not self._pages_to_warm:
+            return
+        page = self._pages_to_warm.pop(0)
+        page.ensurePolished()
+        page.findChildren(QWidget)
+        QTimer.singleShot(0, self, self._warm_pages)
 
     def _build_consultation_view(self) -> Iterator[str]:
         """Builds the view; yields after each piece (see _warm_consultation_view)."""
@@ -490,8 +513,8 @@ class MainWindow(QMainWindow):
             page.set_state(session.state, defer=True)   # go() below loads the one shown
         assert self.consultation is not None
         self.stack.setCurrentWidget(self.consultation)
-        self.refresh()
-        self.go(session.start_step(step_id), force=True)
+        if not self.go(session.start_step(step_id), force=True):   # go() refreshes
+            self.refresh()
 
     def new_consultation(self) -> None:
         first = self.table.ids[0]
