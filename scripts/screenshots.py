@@ -102,7 +102,9 @@ def styled_application(dark: bool):
 
     app = application([])
     if dark:
-        app.setStyle("Fusion")
+        from mesodesk.ui.style import ReadableIndicators
+
+        app.setStyle(ReadableIndicators("fusion"))   # Fusion, as application() sets it
         app.setPalette(dark_palette())
     return app
 

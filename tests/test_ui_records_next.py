@@ -241,3 +241,32 @@ def test_a_withdrawn_plan_does_not_continue(qtbot, window, store, signed, catalo
     qtbot.waitUntil(lambda: window.last_alert is not None, timeout=TIMEOUT)
     assert "withdrawn" in window.last_alert.text()
     assert window.session is None or window.session.follows is None
+
+
+def test_a_draft_is_discarded_from_the_start_screen_after_the_same_question(
+        qtbot, window, store, jane_data):
+    draft = store.save_draft(None, jane_data, "plan")
+    window.records.refresh_drafts()
+    start = window.start
+    qtbot.waitUntil(lambda: len(start.discard_buttons) == 1, timeout=TIMEOUT)
+    assert start.discard_buttons[0].accessibleName() == "Discard the draft for Jane O'Hara"
+
+    qtbot.mouseClick(start.discard_buttons[0], Qt.MouseButton.LeftButton)
+    box = start.last_question
+    qtbot.waitUntil(box.isVisible)
+    assert "Jane O'Hara" in box.text()
+    qtbot.keyClick(box, Qt.Key.Key_Escape)              # Esc keeps it
+    wait_idle(qtbot, window)
+    assert [d.id for d in store.drafts()] == [draft]
+    assert len(start.resume_buttons) == 1
+
+    qtbot.mouseClick(start.discard_buttons[0], Qt.MouseButton.LeftButton)
+    box = start.last_question
+    qtbot.waitUntil(box.isVisible)
+    gone = [b for b in box.buttons()
+            if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole]
+    gone[0].click()
+    qtbot.waitUntil(lambda: store.drafts() == [], timeout=TIMEOUT)
+    assert "discarded" in [e.kind for e in store.audit_events(draft)]
+    qtbot.waitUntil(lambda: start.resume_buttons == [], timeout=TIMEOUT)   # the list follows
+    assert "every consultation so far is finished" in start.drafts_note.text()

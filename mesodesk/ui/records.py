@@ -520,25 +520,34 @@ class RecordsView(QWidget):
         if not selected or selected[1] != "draft":
             return
         draft_id = selected[0]
-        box = QMessageBox(QMessageBox.Icon.Question, "Discard the draft",
-                          "Discard this unfinished consultation? What was typed in it is "
-                          "deleted and cannot be brought back; the audit trail records the "
-                          "discarding.", QMessageBox.StandardButton.NoButton, self)
-        discard = box.addButton("Discard draft", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def answered(button: object) -> None:
-            if button is discard:
-                self.discardDraft.emit(draft_id)
-
-        box.buttonClicked.connect(answered)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.open()
-        self.last_question = box
+        self.last_question = ask_to_discard(self, lambda: self.discardDraft.emit(draft_id))
 
     def _show_error(self, message: str) -> None:
         log.warning("records view: %s", message.split(":")[0])
         self.status.setText(message)
+
+
+def ask_to_discard(parent: QWidget, discard: Callable[[], None],
+                   patient: str = "") -> QMessageBox:
+    """The question before a draft is discarded (it cannot be brought back):
+    "Keep it" is the default and Esc; ``discard`` runs only on "Discard draft".
+    Window-modal and not blocking; returns the box (tests read it)."""
+    whose = f" for {patient}" if patient else ""
+    box = QMessageBox(QMessageBox.Icon.Question, "Discard the draft",
+                      f"Discard this unfinished consultation{whose}? What was typed in it is "
+                      "deleted and cannot be brought back; the audit trail records the "
+                      "discarding.", QMessageBox.StandardButton.NoButton, parent)
+    gone = box.addButton("Discard draft", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def answered(button: object) -> None:
+        if button is gone:
+            discard()
+
+    box.buttonClicked.connect(answered)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.open()
+    return box

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, cast
 
 from PySide6 import QtCore
 from PySide6.QtCore import QByteArray, QEvent, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QFont, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QMainWindow, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from mesodesk.ui.lazy import lazy_import
 from mesodesk.ui.settings import Settings
 from mesodesk.ui.basics import button, heading, icon
+from mesodesk.ui.colours import MIN_CONTRAST, contrast, readable_grey  # noqa: F401
 
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 # written as its number because touching the Qt namespace builds its ~90 Python
 # enums (about 60 ms) before the window is first shown.
 STATUS_ROLE = 0x0100 + 1
-MIN_CONTRAST = 4.5    # WCAG 2 AA for text, also for the greyed (locked) steps
 STATUS_WORDS = {"done": "complete", "todo": "to do", "warn": "has warnings",
                 "block": "blocked"}
 
@@ -55,36 +55,6 @@ def open_default_store() -> Any:
     from mesodesk.session.remote import RemoteStore
 
     return RemoteStore(os.environ.get("MESODESK_DATABASE_URL") or Settings().database_url or None)
-
-
-def luminance(colour: QColor) -> float:
-    """Relative luminance (WCAG 2)."""
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    return (0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF())
-            + 0.0722 * channel(colour.blueF()))
-
-
-def contrast(a: QColor, b: QColor) -> float:
-    """The WCAG contrast ratio of two colours (1 to 21)."""
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
-def readable_grey(text: QColor, base: QColor, ratio: float = MIN_CONTRAST + 0.1) -> QColor:
-    """The colour between ``base`` and ``text`` closest to ``base`` (so it still
-    looks greyed) whose contrast with ``base`` is at least ``ratio``."""
-    best = QColor(text)
-    for step in range(100, -1, -1):
-        t = step / 100
-        mixed = QColor.fromRgbF(base.redF() + (text.redF() - base.redF()) * t,
-                                base.greenF() + (text.greenF() - base.greenF()) * t,
-                                base.blueF() + (text.blueF() - base.blueF()) * t)
-        if contrast(mixed, base) < ratio:
-            break
-        best = mixed
-    return best
 
 
 def _wrapped(text: str) -> QLabel:
@@ -130,6 +100,9 @@ class StartPage(QWidget):
         layout.addWidget(self.records_box, 1)
         self.records_box.hide()
         self.resume_buttons: list[Any] = []
+        self.discard_buttons: list[Any] = []
+        self.draft_rows: list[QWidget] = []
+        self.last_question: Any = None   # the discard question, while open (tests read it)
         self.new.clicked.connect(window.new_consultation)
         self.open.clicked.connect(window.open_file_dialog)
 
@@ -149,10 +122,11 @@ class StartPage(QWidget):
         self.recent_box.setVisible(bool(existing))
 
     def show_drafts(self, drafts: list[Any] | None, error: str = "") -> None:
-        for b in self.resume_buttons:
-            b.setParent(None)
-            b.deleteLater()
-        self.resume_buttons = []
+        """One row per unfinished consultation: resume it, or discard it (asked first)."""
+        for row in self.draft_rows:
+            row.setParent(None)
+            row.deleteLater()
+        self.draft_rows, self.resume_buttons, self.discard_buttons = [], [], []
         if drafts is None:
             self.drafts_note.setText(error or "Records are not available.")
             return
@@ -166,8 +140,26 @@ class StartPage(QWidget):
             step_title = table.step(d.step).title if d.step in table else d.step
             b.setToolTip(f"Last edited {when}; at step {step_title}")
             b.clicked.connect(lambda _c=False, i=d.id: self.window_.records.resume_draft(i))
-            self.drafts_layout.addWidget(b)
+            discard = button("Discard\u2026")
+            discard.setAccessibleName(f"Discard the draft for {name}")
+            discard.setToolTip(f"Delete the unfinished consultation for {name} (asks first)")
+            discard.clicked.connect(lambda _c=False, i=d.id, n=name: self.ask_discard(i, n))
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            line.addWidget(b, 1)
+            line.addWidget(discard)
+            self.drafts_layout.addWidget(row)
+            self.draft_rows.append(row)
             self.resume_buttons.append(b)
+            self.discard_buttons.append(discard)
+
+    def ask_discard(self, draft_id: str, name: str) -> None:
+        """The same question as the records view's, then the draft goes (audited)."""
+        from mesodesk.ui.records import ask_to_discard
+
+        self.last_question = ask_to_discard(
+            self.window_, lambda: self.window_.records.discard_draft(draft_id), name)
 
 
 class MainWindow(QMainWindow):
