@@ -46,6 +46,16 @@ def wait_idle(qtbot, window):
     qtbot.waitUntil(lambda: not window.work.busy, timeout=TIMEOUT)
 
 
+def discard_and_answer(qtbot, discard_button, asker, role) -> object:
+    """Click a Discard button, wait for its question, answer with the button of
+    ``role``; returns the question box."""
+    qtbot.mouseClick(discard_button, Qt.MouseButton.LeftButton)
+    box = asker.last_question
+    qtbot.waitUntil(box.isVisible)
+    [b for b in box.buttons() if box.buttonRole(b) == role][0].click()
+    return box
+
+
 def test_next_session_is_prefilled_and_each_answer_is_confirmed_with_one_key(
         qtbot, window, store, signed, catalogue):
     window.records_view.nextSession.emit(signed)
@@ -159,20 +169,12 @@ def test_a_draft_is_discarded_only_after_confirmation(qtbot, window, store, sign
     view.history.selectRow(0)
     assert view.selected_consultation() == (draft, "draft")
 
-    qtbot.mouseClick(view.discard_button, Qt.MouseButton.LeftButton)
-    box = view.last_question
-    qtbot.waitUntil(box.isVisible)
-    keep = [b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole]
-    keep[0].click()                                     # "Keep it": nothing happens
+    # "Keep it": nothing happens
+    discard_and_answer(qtbot, view.discard_button, view, QMessageBox.ButtonRole.RejectRole)
     wait_idle(qtbot, window)
     assert [d.id for d in store.drafts()] == [draft]
 
-    qtbot.mouseClick(view.discard_button, Qt.MouseButton.LeftButton)
-    box = view.last_question
-    qtbot.waitUntil(box.isVisible)
-    gone = [b for b in box.buttons()
-            if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole]
-    gone[0].click()
+    discard_and_answer(qtbot, view.discard_button, view, QMessageBox.ButtonRole.DestructiveRole)
     qtbot.waitUntil(lambda: store.drafts() == [], timeout=TIMEOUT)
     assert "discarded" in [e.kind for e in store.audit_events(draft)]
     qtbot.waitUntil(lambda: view.history.rowCount() == 1, timeout=TIMEOUT)
@@ -260,12 +262,8 @@ def test_a_draft_is_discarded_from_the_start_screen_after_the_same_question(
     assert [d.id for d in store.drafts()] == [draft]
     assert len(start.resume_buttons) == 1
 
-    qtbot.mouseClick(start.discard_buttons[0], Qt.MouseButton.LeftButton)
-    box = start.last_question
-    qtbot.waitUntil(box.isVisible)
-    gone = [b for b in box.buttons()
-            if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole]
-    gone[0].click()
+    discard_and_answer(qtbot, start.discard_buttons[0], start,
+                       QMessageBox.ButtonRole.DestructiveRole)
     qtbot.waitUntil(lambda: store.drafts() == [], timeout=TIMEOUT)
     assert "discarded" in [e.kind for e in store.audit_events(draft)]
     qtbot.waitUntil(lambda: start.resume_buttons == [], timeout=TIMEOUT)   # the list follows
