@@ -102,9 +102,7 @@ def styled_application(dark: bool):
 
     app = application([])
     if dark:
-        from mesodesk.ui.style import ReadableIndicators
-
-        app.setStyle(ReadableIndicators("fusion"))   # Fusion, as application() sets it
+        app.setStyle("Fusion")
         app.setPalette(dark_palette())
     return app
 

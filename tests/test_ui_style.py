@@ -63,3 +63,19 @@ def test_only_fusion_is_wrapped():
     assert isinstance(readable_style(QStyleFactory.create("fusion")), ReadableIndicators)
     assert readable_style(QStyleFactory.create("windows")) is None
     assert readable_style(ReadableIndicators("fusion")) is None   # not wrapped twice
+
+
+def test_the_pages_radio_buttons_and_check_boxes_get_the_readable_edge(qtbot):
+    """Every page's radio buttons and check boxes come from widgets.radio and
+    widgets.checkbox, which set the proxy when the application's style is Fusion."""
+    from PySide6.QtWidgets import QApplication
+
+    from mesodesk.ui.widgets import checkbox, radio
+
+    boxes = [radio("Yes"), checkbox("I agree")]
+    for box in boxes:
+        qtbot.addWidget(box)
+    fusion = QApplication.style().name().lower() == "fusion"
+    assert all(isinstance(b.style(), ReadableIndicators) == fusion for b in boxes)
+    if fusion:
+        assert edge_contrast(qtbot, QRadioButton, boxes[0].style(), DARK) >= 3.0

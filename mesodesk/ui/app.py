@@ -32,11 +32,6 @@ def application(qt_args: list[str] | None = None) -> QApplication:
     else:
         qInstallMessageHandler(_qt_message)
         app = QApplication(["mesodesk", *(qt_args or [])])
-        from mesodesk.ui.style import readable_style
-
-        style = readable_style(app.style())   # Fusion: indicator edges that can be seen
-        if style is not None:
-            app.setStyle(style)
     app.setApplicationName("mesodesk")
     app.setOrganizationName("mesodesk")
     app.setApplicationDisplayName("mesodesk")

@@ -7,13 +7,18 @@ visible edge (WCAG 2.1 asks 3:1 for a control's boundary, 1.4.11); on a light
 palette it is about 2:1. This proxy draws Fusion's indicator, then an edge in a
 colour between the text and the base colour with at least 3:1 against both the
 base and the window colour. Other styles (Windows, macOS) are left as they are.
+
+It is set on each radio button and check box (``widgets.radio``, ``widgets.checkbox``
+call :func:`readable_indicators`), not on the application: a style written in
+Python is called for every primitive the window draws, and importing
+``QStyle`` before the first paint builds its enums (start-up time).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleOption, QWidget
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
 from mesodesk.ui.colours import MIN_EDGE_CONTRAST, contrast
 
@@ -70,3 +75,19 @@ def readable_style(current: QStyle) -> QStyle | None:
     if current.name().lower() != "fusion" or isinstance(current, ReadableIndicators):
         return None
     return ReadableIndicators("fusion")
+
+
+_shared: dict[str, QStyle | None] = {}
+
+
+def readable_indicators(widget: QWidget) -> None:
+    """Give a radio button or check box the readable edge, when the
+    application's style is Fusion (one proxy, shared by every indicator)."""
+    if "style" not in _shared:
+        app_style = QApplication.style()
+        _shared["style"] = (readable_style(app_style) if app_style is not None else None)
+        if _shared["style"] is not None:
+            _shared["style"].setParent(QApplication.instance())   # lives with the application
+    style = _shared["style"]
+    if style is not None:
+        widget.setStyle(style)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QFormLayout, QFrame, 
                                QVBoxLayout, QWidget)
 
 from mesodesk.ui.basics import ICONS, button, heading, icon, icon_path, plain  # noqa: F401
+from mesodesk.ui.style import readable_indicators
 
 if TYPE_CHECKING:  # the window imports this module before the catalogue is needed
     from PySide6.QtGui import QAction
@@ -59,12 +60,14 @@ def mark_html(severity: str, size: int = 16) -> str:
 
 def checkbox(text: str, parent: QWidget | None = None) -> QCheckBox:
     b = QCheckBox(text, parent)
+    readable_indicators(b)
     b.setAccessibleName(plain(text))
     return b
 
 
 def radio(text: str, parent: QWidget | None = None) -> QRadioButton:
     b = QRadioButton(text, parent)
+    readable_indicators(b)
     b.setAccessibleName(plain(text))
     return b
 
