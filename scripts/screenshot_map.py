@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Screenshot the injection map step.")
     parser.add_argument("--pack", action="store_true", help="write the pack as a PDF instead")
+    parser.add_argument("--zoom", type=int, default=0,
+                        help="Ctrl+wheel notches to zoom about the selected point (map-zoomed.png)")
     args, out, _home = prepare(parser, argv)
     data = consultation_data()
     if args.pack:
@@ -73,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     app.processEvents()
     suffix = ("-dark" if args.dark else "-light") + (f"-{args.scale}x" if args.scale != "1"
                                                      else "")
+    if args.zoom:
+        dot = page._items.get((0, 6))   # the selected point's dot
+        at = page.view.mapFromScene(dot.scenePos()) if dot is not None else None
+        page.view.zoom_by(page.view.ZOOM_STEP ** args.zoom, at)
+        app.processEvents()
+        suffix = "-zoomed" + suffix[len("-light"):] if not args.dark else "-zoomed-dark"
     path = out / f"map{suffix}.png"
     window.grab().save(str(path))
     print(path)

@@ -375,3 +375,45 @@ def test_the_chart_offered_first_is_the_one_that_shows_the_plans_areas(window, q
     assert page.chart.currentData() == chart
     assert page.chart.currentText().endswith("suited")
     assert page.area.currentData() == areas[0]               # keyboard points land there
+
+
+def wheel(page, pos: QPoint, notches: int, modifiers=Qt.KeyboardModifier.ControlModifier) -> None:
+    from PySide6.QtGui import QWheelEvent
+
+    viewport = page.view.viewport()
+    event = QWheelEvent(QPointF(pos), QPointF(viewport.mapToGlobal(pos)), QPoint(0, 0),
+                        QPoint(0, 120 * notches), Qt.MouseButton.NoButton, modifiers,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(viewport, event)
+
+
+def test_the_chart_zooms_so_close_points_can_be_told_apart(window, qtbot):
+    """Ctrl and the wheel zoom about the pointer (the spot under it stays put),
+    Ctrl+plus/minus from the keyboard, Ctrl+0 back to the fitted chart; a click
+    on the zoomed chart still adds its point where it was clicked."""
+    page = open_map(qtbot, window, submental_plan())
+    view = page.view
+    fitted = view.transform().m11()
+    x, y = spot("submental")
+    under = on_screen(page, x, y)
+    wheel(page, under, 3)
+    qtbot.waitUntil(lambda: view.transform().m11() > fitted * 1.9)   # 1.25 ** 3
+    assert (on_screen(page, x, y) - under).manhattanLength() <= 2    # it stayed under the pointer
+
+    click_chart(qtbot, page, x + 0.01, y)                            # a point while zoomed
+    qtbot.waitUntil(lambda: len(points(window)) == 1)
+    assert points(window)[0]["x"] == pytest.approx(x + 0.01, abs=0.002)
+    assert points(window)[0]["y"] == pytest.approx(y, abs=0.002)
+
+    view.setFocus()
+    zoomed = view.transform().m11()
+    qtbot.keyClick(view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: view.transform().m11() < zoomed)
+    qtbot.keyClick(view, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: view.transform().m11() == pytest.approx(fitted))
+    wheel(page, under, -2)                                 # not below the fitted chart
+    assert view.transform().m11() == pytest.approx(fitted)
+    qtbot.keyClick(view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: view.transform().m11() > fitted)
+    wheel(page, under, 1, Qt.KeyboardModifier.NoModifier)  # the wheel alone does not zoom
+    assert view.transform().m11() == pytest.approx(fitted * 1.25)

@@ -133,8 +133,11 @@ class ChartView(QGraphicsView):
         self.setAccessibleName("Injection chart")
         self.setAccessibleDescription("Click to add a point, drag to move it, Delete removes "
                                       "the selected points, the arrow keys move them by 1 mm "
-                                      "(with Shift by 1 cm). The table of points does the same "
-                                      "from the keyboard.")
+                                      "(with Shift by 1 cm). Ctrl and the mouse wheel, or "
+                                      "Ctrl+plus and Ctrl+minus, zoom; Ctrl+0 shows it whole "
+                                      "again. The table of points does the same from the "
+                                      "keyboard.")
+        self.setToolTip("Ctrl+wheel or Ctrl+plus/minus zooms; Ctrl+0 fits the chart again")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(self.fontMetrics().height() * 14, self.fontMetrics().height() * 14)
 
@@ -158,7 +161,51 @@ class ChartView(QGraphicsView):
         super().mouseReleaseEvent(event)
         self.released.emit()
 
+    def wheelEvent(self, event: Any) -> None:
+        """Ctrl and the wheel zoom about the pointer; the wheel alone scrolls."""
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120
+            if steps:
+                self.zoom_by(self.ZOOM_STEP ** steps, event.position().toPoint())
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def zoom_by(self, factor: float, at: QtCore.QPoint | None = None) -> None:
+        """Zoom in (factor > 1) or out, between the fitted chart and ZOOM_MAX times
+        it, keeping the chart's spot under ``at`` (the view's centre if None) there."""
+        new = min(max(self.zoom * factor, 1.0), self.ZOOM_MAX)
+        if abs(new - self.zoom) < 1e-9:
+            return
+        if new == 1.0:
+            self.zoom = 1.0
+            self.fit()
+            return
+        at = at if at is not None else self.viewport().rect().center()
+        spot = self.mapToScene(at)
+        self.scale(new / self.zoom, new / self.zoom)
+        self.zoom = new
+        moved = self.mapFromScene(spot) - at
+        for bar, by in ((self.horizontalScrollBar(), moved.x()),
+                        (self.verticalScrollBar(), moved.y())):
+            bar.setValue(bar.value() + by)
+
     def keyPressEvent(self, event: Any) -> None:
+        control = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if event.matches(QKeySequence.StandardKey.ZoomIn) or (
+                control and event.key() in (Qt.Key.Key_Plus, Qt.Key.Key_Equal)):
+            self.zoom_by(self.ZOOM_STEP)
+            event.accept()
+            return
+        if event.matches(QKeySequence.StandardKey.ZoomOut) or (
+                control and event.key() == Qt.Key.Key_Minus):
+            self.zoom_by(1 / self.ZOOM_STEP)
+            event.accept()
+            return
+        if control and event.key() == Qt.Key.Key_0:
+            self.zoom_by(1 / self.zoom)
+            event.accept()
+            return
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_pressed.emit()
             event.accept()
@@ -178,11 +225,17 @@ class ChartView(QGraphicsView):
         self.fit()
 
     focus = QRectF()         # the part of the chart to show (empty: all of it)
+    zoom = 1.0               # times the fitted scale: close points can be told apart
+    ZOOM_STEP = 1.25
+    ZOOM_MAX = 8.0
 
     def fit(self) -> None:
+        """The focus (or the whole chart) fitted to the view, then the zoom kept."""
         rect = self.focus if not self.focus.isEmpty() else self.sceneRect()
         if not rect.isEmpty():
             self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+            if self.zoom != 1.0:
+                self.scale(self.zoom, self.zoom)
 
 
 class PointCommand(QUndoCommand):
@@ -300,8 +353,8 @@ class MapPage(StepPage):
 
         self.body.addWidget(note(
             "Optional: where each product went. Click the chart to add a point, drag to move "
-            "it (or use the arrow keys), Delete removes it, Ctrl+Z undoes. The table of points "
-            "does the same from the keyboard."))
+            "it (or use the arrow keys), Delete removes it, Ctrl+Z undoes; Ctrl and the wheel "
+            "zoom. The table of points does the same from the keyboard."))
         self.product = QComboBox()
         self.chart = QComboBox()
         self.volume = QDoubleSpinBox()
@@ -701,6 +754,7 @@ class MapPage(StepPage):
             self._sync_points(chart)
             self.view.focus = (QRectF() if self.whole.isChecked()
                                else self._focus(chart, set(planned)))
+            self.view.zoom = 1.0   # another chart or focus: shown fitted
             self.view.fit()
         elif chart is not None and renderer is not None:
             self._sync_points(chart)
