@@ -104,6 +104,13 @@ class Citations:
         self.order: list[str] = []
         self.texts: list[str] = []  # the catalogue text printed through here (for the glossary)
 
+    def save(self) -> tuple[int, int]:
+        """A point to go back to (:meth:`restore`) after a trial layout."""
+        return len(self.order), len(self.texts)
+
+    def restore(self, point: tuple[int, int]) -> None:
+        del self.order[point[0]:], self.texts[point[1]:]
+
     def mark(self, keys: Sequence[str]) -> str:
         """Markup such as " [1, 4]" for these source keys."""
         numbers = []

@@ -112,6 +112,8 @@ class PackContext:
     findings: list[Finding]
     geometry: Geometry
     citations: Citations = field(init=False)
+    # what the key facts moved to "More about your treatment" to fit on page 1
+    moved: frozenset[str] = field(init=False, default=frozenset())
 
     def __post_init__(self) -> None:
         self.citations = Citations(self.catalogue)
@@ -196,7 +198,51 @@ def _risk_line(risk: Risk) -> str:
 
 # ------------------------------------------------------------ Key facts (page 1)
 
+# How the key facts are made to fit on page 1, tried in order until they do:
+# first the layout (each fact's label run in at the start of its text, so the
+# text has the whole width), then, one at a time, the longer descriptions move
+# to "More about your treatment" (page 2 onwards), each leaving a pointer.
+# Risks, alternatives, time to think and whom to call never move.
+KEY_FACTS_STEPS: tuple[tuple[bool, frozenset[str]], ...] = (
+    (False, frozenset()),
+    (True, frozenset()),
+    (True, frozenset({"summary"})),
+    (True, frozenset({"summary", "outcome"})),
+    (True, frozenset({"summary", "outcome", "products"})),
+)
+MORE_OVERLEAF = "More about this from page 2, under “{}”."
+
+
 def key_facts(ctx: PackContext) -> list[Flowable]:
+    """Page 1: the first of :data:`KEY_FACTS_STEPS` whose key facts fit on one
+    page of this paper. What a later step moves is noted in ``ctx.moved``, and
+    :func:`information` prints it."""
+    height, width = ctx.geometry.frame_height, ctx.width
+    for step, (run_in, moved) in enumerate(KEY_FACTS_STEPS, start=1):
+        saved = ctx.citations.save()
+        out = _key_facts(ctx, run_in, moved)
+        if step == len(KEY_FACTS_STEPS) or _height(out, width, height) <= height - SLACK:
+            break  # the last step is kept even if it does not fit
+        ctx.citations.restore(saved)  # a trial must not number sources
+    ctx.moved = moved
+    return out
+
+
+SLACK = 4.0  # points of the frame a measured page 1 leaves free, to be certain
+
+
+def _height(flowables: list[Flowable], width: float, height: float) -> float:
+    """The height these flowables take stacked in one frame of this size."""
+    total = 0.0
+    for f in flowables:
+        _, h = f.wrap(width, height)
+        if total:
+            total += f.getSpaceBefore()  # a frame adds it below anything but its top
+        total += h + f.getSpaceAfter()
+    return total
+
+
+def _key_facts(ctx: PackContext, run_in: bool, moved: frozenset[str]) -> list[Flowable]:
     c, texts, cite, w = ctx.consultation, ctx.catalogue.texts, ctx.citations, ctx.width
     ind = ctx.indication
     out: list[Flowable] = section_start("key-facts")
@@ -226,46 +272,93 @@ def key_facts(ctx: PackContext) -> list[Flowable]:
     if unknown:
         serious_known += (" " if serious_known else "") + (
             "Nobody knows how often these happen: " + "; ".join(unknown) + ".")
-    products = ctx.product_names
-    for use in ctx.others:
+    if ctx.others:
         serious_known += (" " if serious_known else "") + (
-            f"For {use.name}, read the risks your practitioner wrote (under “The products”).")
+            f"For {sel.join_names(u.name for u in ctx.others)}, read the risks your "
+            "practitioner wrote (under “The products”).")
 
-    def facts(*items: Flowable | str) -> list[Flowable]:
-        return [x if not isinstance(x, str) else para(x, "KeyCell") for x in items]
+    label = ""  # the current row's label, run in at the start of its first paragraph
 
-    sessions = ctx.plan_text + "."
+    def lead() -> str:
+        nonlocal label
+        text, label = label, ""
+        return f"<b>{markup(text)}:</b> " if text else ""
+
+    def fact(text: str, style: str = "KeyCell") -> Flowable:
+        return para(text, style, prefix=lead())
+
+    def statement(st, style: str = "KeyCell") -> Flowable:
+        return cite.statement(st, style, prefix=lead())
+
+    def labelled_fact(name: str, text: str, style: str = "KeyCell") -> Flowable:
+        return para(text, style, prefix=lead() + f"<b>{markup(name)}:</b> ")
+
+    def row(name: str, build) -> list:
+        nonlocal label
+        label = name if run_in else ""
+        value = build()
+        return [para(name, "KeyLabel"), value] if not run_in else [value]
+
     days = c.consent.cooling_off_days
-    think = [cite.statement(texts.cooling_off, "KeyCell")]
-    if days:
-        think.append(para(f"Your cooling-off time is {plural(days, 'day')}: no treatment "
-                          f"before {long_date(c.date + dt.timedelta(days=days))}.", "KeyCellBold"))
-    phones = []
-    if c.clinic.phone:
-        phones.append(labelled(c.clinic.name, c.clinic.phone, "KeyCell"))
-    if c.clinic.emergency_phone:
-        phones.append(labelled("Urgent help from the clinic", c.clinic.emergency_phone,
-                               "KeyCellBold"))
-    phones.append(cite.statement(texts.emergency, "KeyCell"))
-    rows: list[list] = [
-        ["What it is", facts(f"{ind.name}. Area{'s' if len(c.areas) > 1 else ''}: "
-                             f"{ctx.area_names}. Product{'s' if len(c.products) > 1 else ''}: "
-                             f"{products}.",
-                             cite.statement(ind.summary, "KeyCell"))],
-        ["What it may do", facts(cite.statement(ind.expected_outcome, "KeyCell"),
-                                 labelled("How strong the proof is",
-                                          sel.EVIDENCE_LABEL[ind.evidence], "KeyCell"))],
-        ["Common side effects", facts(" ".join(_risk_line(r) for r in common)
-                                      if common else "None known to be common.")],
-        ["Serious risks", facts(serious_known or "None listed for this plan.")],
-        ["Other choices", [cite.bullet(a, style="KeyBullet") for a in ind.alternatives]],
-        ["Sessions", facts(sessions)],
-        ["Time to think", think],
-        ["Whom to call", phones],
+    n_products = len(c.products)
+    if "products" in moved:
+        products = (f"{plural(n_products, 'product')}, each named and described under "
+                    "“The products” from page 2.")
+    else:
+        products = f"Product{'s' if n_products > 1 else ''}: {ctx.product_names}."
+
+    def what_it_is() -> list[Flowable]:
+        items = [fact(f"{ind.name}. Area{'s' if len(c.areas) > 1 else ''}: "
+                      f"{ctx.area_names}. {products}")]
+        if "summary" in moved:
+            items.append(para(MORE_OVERLEAF.format("How it is done"), "KeyCell"))
+        else:
+            items.append(cite.statement(ind.summary, "KeyCell"))
+        return items
+
+    def what_it_may_do() -> list[Flowable]:
+        proof = sel.EVIDENCE_LABEL[ind.evidence]
+        first = (fact(MORE_OVERLEAF.format("What it may do for you")) if "outcome" in moved
+                 else statement(ind.expected_outcome))
+        return [first, labelled("How strong the proof is", proof, "KeyCell")]
+
+    def alternatives() -> list[Flowable]:
+        items = [cite.bullet(a, style="KeyBullet") for a in ind.alternatives]
+        if run_in:
+            items.insert(0, para(f"{label}:", "KeyCellBold"))
+        return items
+
+    def think() -> list[Flowable]:
+        items = [statement(texts.cooling_off)]
+        if days:
+            items.append(para(f"Your cooling-off time is {plural(days, 'day')}: no treatment "
+                              f"before {long_date(c.date + dt.timedelta(days=days))}.",
+                              "KeyCellBold"))
+        return items
+
+    def phones() -> list[Flowable]:
+        items = []
+        if c.clinic.phone:
+            items.append(labelled_fact(c.clinic.name, c.clinic.phone))
+        if c.clinic.emergency_phone:
+            items.append(labelled_fact("Urgent help from the clinic", c.clinic.emergency_phone,
+                                       "KeyCellBold"))
+        items.append(statement(texts.emergency))
+        return items
+
+    rows = [
+        row("What it is", what_it_is),
+        row("What it may do", what_it_may_do),
+        row("Common side effects", lambda: [fact(" ".join(_risk_line(r) for r in common)
+                                                 if common else "None known to be common.")]),
+        row("Serious risks", lambda: [fact(serious_known or "None listed for this plan.")]),
+        row("Other choices", alternatives),
+        row("Sessions", lambda: [fact(ctx.plan_text + ".")]),
+        row("Time to think", think),
+        row("Whom to call", phones),
     ]
-    rows = [[para(label, "KeyLabel"), value] for label, value in rows]
-    t = table(rows, [0.22 * w, 0.78 * w], shade_first_column=True, compact=True)
-    out.append(t)
+    widths = [w] if run_in else [0.22 * w, 0.78 * w]
+    out.append(table(rows, widths, shade_first_column=not run_in, compact=True))
     return out
 
 
@@ -284,6 +377,8 @@ def information(ctx: PackContext) -> list[Flowable]:
     out.append(cite.statement(texts.evidence_overall))
 
     out += heading("How it is done")
+    if "summary" in ctx.moved:  # page 1 had no room for it
+        out.append(cite.statement(ind.summary))
     tech = cat.techniques[c.delivery.technique]
     device = cat.devices[c.delivery.device]
     out.append(labelled("Method", f"{tech.name}, using a {device.name.lower()}"))
@@ -321,6 +416,8 @@ def information(ctx: PackContext) -> list[Flowable]:
         out.append(cite.statement(texts.unlicensed_explained))
 
     out += heading("What it may do for you")
+    if "outcome" in ctx.moved:  # page 1 had no room for it
+        out.append(cite.statement(ind.expected_outcome))
     out.append(cite.statement(ind.evidence_summary))
     out += [cite.bullet(b) for b in ind.benefits]
     out.append(cite.statement(texts.results_vary))
