@@ -21,9 +21,9 @@ FILES = ["jane", "pack_dca_submental", "pack_txa_melasma", "pack_pcdc_abdomen",
 
 
 class Pack:
-    def __init__(self, name: str, catalogue, consultation=None) -> None:
+    def __init__(self, name: str, catalogue, consultation=None, *, paper: str = "a4") -> None:
         self.consultation = consultation or load(DATA / f"{name}.json")
-        self.pdf = build_pack(self.consultation, catalogue)
+        self.pdf = build_pack(self.consultation, catalogue, paper=paper)
         self.reader = PdfReader(io.BytesIO(self.pdf))
         self.pages = [p.extract_text() or "" for p in self.reader.pages]
         self.text = "\n".join(self.pages)
@@ -280,15 +280,90 @@ def test_key_facts_fit_on_the_first_page(catalogue, paper):
     assert "More about your treatment" not in first and "More about your treatment" in second
 
 
+@pytest.mark.parametrize("paper", ["a4", "letter"])
 @pytest.mark.parametrize("plan", sorted(p.stem for p in DATA.glob("*.json")))
-def test_every_plans_key_facts_end_on_page_one(catalogue, plan):
-    """The whole key-facts table, down to the 999 line, is on page 1 (A4), and
-    page 2 starts with the information, not the table's last row."""
-    pdf = build_pack(load(DATA / f"{plan}.json"), catalogue, sealed=False)
+def test_every_plans_key_facts_end_on_page_one(catalogue, plan, paper):
+    """The whole key-facts table, down to the 999 line, is on page 1 (A4 and
+    Letter, 17.6 mm shorter), and page 2 starts with the information, not the
+    table's last row."""
+    pdf = build_pack(load(DATA / f"{plan}.json"), catalogue, paper=paper, sealed=False)
     reader = PdfReader(io.BytesIO(pdf))
     first, second = (flat(reader.pages[i].extract_text()) for i in (0, 1))
     assert "Call 999 at once" in first
     assert second.startswith("More about your treatment"), second[:80]
+
+
+# an example of each indication to make heavy (the first one on file, else jane.json)
+HEAVY_BASE = {"submental-fat": "pack_dca_map", "localized-fat": "pack_pcdc_abdomen",
+              "hair-loss": "pack_hair_dutasteride", "melasma": "pack_txa_melasma"}
+
+
+def heavy_plan(catalogue, indication: str):
+    """An example edited to the most the catalogue allows for one indication:
+    every area and every product it lists for it, a local anaesthetic, a
+    product outside the catalogue, and a patient whose language is not
+    English (one more line on page 1)."""
+    import json
+
+    from mesodesk.domain import from_data
+
+    data = json.loads((DATA / f"{HEAVY_BASE.get(indication, 'jane')}.json").read_text("utf-8"))
+    ind = catalogue.indications[indication]
+    template = {k: v for k, v in data["products"][0].items() if k in ("lot", "expiry",
+                                                                          "volume_ml")}
+    ids = list(ind.products) + [p for p in ("lidocaine",) if p not in ind.products]
+    data.update(format="mesodesk-consultation/2", indication=indication, areas=list(ind.areas),
+                language="pl", products=[dict(template, id=p) for p in ids] + [dict(
+                    template, id="other", name="Example serum X",
+                    risk_text="Redness and swelling for a day or two.")])
+    return from_data(data)
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+@pytest.mark.parametrize("indication", ["skin-rejuvenation", "cellulite", "localized-fat",
+                                        "submental-fat", "hair-loss", "musculoskeletal-pain",
+                                        "melasma"])
+def test_a_heavy_plans_key_facts_end_on_page_one_and_lose_nothing(catalogue, indication,
+                                                                   paper):
+    """Every area and product an indication allows: the key facts still end on
+    page 1 at 12 pt or more, with every serious and common risk, the other
+    choices, time to think and the phones; what page 1 had no room for (the
+    treatment's summary, what it may do, the product names) is in the
+    information that follows, not gone."""
+    c = heavy_plan(catalogue, indication)
+    assert set(c.areas) == set(catalogue.indications[indication].areas)
+    pack = Pack(indication, catalogue, c, paper=paper)
+    first, second = flat(pack.pages[0]), flat(pack.pages[1])
+    assert "Call 999 at once" in first
+    assert second.startswith("More about your treatment"), second[:80]
+    small = [(size, text) for size, text in _text_sizes(pack.reader.pages[0])
+             if size < 12 and not text.startswith(("Fingerprint", "Page "))]
+    assert not small, small[:3]
+    assert "This pack is in English" in first
+    ind = catalogue.indications[indication]
+    for _, risk in sel_risks(c, catalogue):
+        if risk.seriousness == "serious":
+            assert flat(risk.name) in first, risk.name
+        elif risk.frequency in ("very-common", "common"):
+            assert f"{flat(risk.name)}: {flat(short_frequency(risk))}." in first, risk.name
+    for alternative in ind.alternatives:
+        assert flat(alternative.text) in first, alternative.text
+    assert "You do not have to decide today." in first
+    assert c.clinic.phone in first and c.clinic.emergency_phone in first
+    assert "For Example serum X, read the risks your practitioner wrote" in first
+    patient = pack.patient_text
+    for statement in (ind.summary, ind.expected_outcome):
+        assert flat(statement.text) in patient, statement.text
+    info = patient.index("More about your treatment")
+    products = patient[patient.index("The products", info):
+                       patient.index("What it may do for you", info)]
+    for use in c.products:
+        name = catalogue.products[use.id].name if use.id != "other" else use.name
+        assert flat(name) in products, name
+    seen: list[int] = []  # sources numbered in the order the pack first cites them
+    for group in re.findall(r"\[([\d, ]+)\]", patient + " " + pack.record_text):
+        seen += [n for n in map(int, group.split(",")) if n not in seen]
+    assert seen == list(range(1, len(seen) + 1))
 
 
 def test_a_non_english_patient_is_told_the_pack_is_in_english(make_consultation, catalogue):
