@@ -11,24 +11,14 @@ from PySide6.QtWidgets import QApplication
 
 from mesodesk.catalogue.charts import load_chart
 from tests.conftest import load_example, merge
+from tests.window_support import shown_window
 
 pytestmark = pytest.mark.usefixtures("fresh_home")
 
 
 @pytest.fixture
 def window(qtbot):
-    from mesodesk.ui.window import MainWindow
-
-    w = MainWindow(store_factory=None)
-    qtbot.addWidget(w)
-    w.resize(1100, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)   # Ctrl+Z and mnemonics need an active window
-    yield w
-    if w.autosaver is not None:
-        w.autosaver.close()
+    yield from shown_window(qtbot, None, size=(1100, 800))   # active: Ctrl+Z needs it
 
 
 def submental_plan() -> dict:

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from mesodesk.domain import canonical_json, fingerprint, loads
 from tests.test_ui_threads import GuardedStore
+from tests.window_support import records_view_open, shown_window
 
 pytestmark = pytest.mark.usefixtures("fresh_home")
 
@@ -54,17 +55,10 @@ def guarded(store):
 
 @pytest.fixture
 def window(qtbot, guarded):
-    from mesodesk.ui.window import MainWindow
-
-    w = MainWindow(store_factory=lambda: guarded)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.records_view is not None, timeout=TIMEOUT)
-    yield w
+    shown = shown_window(qtbot, lambda: guarded, active=False, ready=records_view_open)
+    yield next(shown)
     assert guarded.on_gui_thread == []
-    if w.autosaver is not None:
-        w.autosaver.close()
+    next(shown, None)   # the autosaver closed
 
 
 def find_jane(qtbot, view, rows: int = 1) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mesodesk.domain import fingerprint
+from tests.window_support import records_view_open, shown_window
 
 pytestmark = pytest.mark.usefixtures("fresh_home")
 
@@ -30,16 +31,7 @@ def signed(store, make_consultation):
 
 @pytest.fixture
 def window(qtbot, store):
-    from mesodesk.ui.window import MainWindow
-
-    w = MainWindow(store_factory=lambda: store)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.records_view is not None, timeout=TIMEOUT)
-    yield w
-    if w.autosaver is not None:
-        w.autosaver.close()
+    yield from shown_window(qtbot, lambda: store, active=False, ready=records_view_open)
 
 
 def wait_idle(qtbot, window):

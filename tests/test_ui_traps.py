@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QScrollArea
 
 from tests.ceremony_support import with_teach_back
 from tests.conftest import merge, open_file_in
+from tests.window_support import records_open, shown_window
 
 pytestmark = pytest.mark.usefixtures("fresh_home")
 
@@ -18,18 +19,7 @@ TIMEOUT = 20000
 
 @pytest.fixture
 def window(qtbot):
-    from mesodesk.ui.window import MainWindow
-
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)
-    qtbot.waitUntil(lambda: w.store is not None, timeout=TIMEOUT)
-    yield w
-    if w.autosaver is not None:
-        w.autosaver.close()
+    yield from shown_window(qtbot, ready=records_open)
 
 
 class MouseWatch(QObject):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.ceremony_support import agree_all, answer_teach_back, confirm_signing, with_teach_back
 from tests.conftest import merge, open_file_in
+from tests.window_support import records_open, shown_window
 
 pytestmark = pytest.mark.usefixtures("fresh_home")
 
@@ -21,18 +22,7 @@ BUILD_TIMEOUT = 20000  # ms; a pack builds in about a second
 
 @pytest.fixture
 def window(qtbot):
-    from mesodesk.ui.window import MainWindow
-
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)  # shortcuts and mnemonics need an active window
-    qtbot.waitUntil(lambda: w.store is not None, timeout=BUILD_TIMEOUT)
-    yield w
-    if w.autosaver is not None:
-        w.autosaver.close()
+    yield from shown_window(qtbot, ready=records_open)   # active: shortcuts need it
 
 
 def all_no(catalogue) -> dict:
