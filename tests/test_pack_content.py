@@ -350,6 +350,8 @@ def test_a_heavy_plans_key_facts_end_on_page_one_and_lose_nothing(catalogue, ind
         assert flat(alternative.text) in first, alternative.text
     assert "You do not have to decide today." in first
     assert c.clinic.phone in first and c.clinic.emergency_phone in first
+    if "Whom to call:" in first:  # labels run in: one label, then the clinic and its number
+        assert f"Whom to call: {c.clinic.name}, {c.clinic.phone}" in first
     assert "For Example serum X, read the risks your practitioner wrote" in first
     patient = pack.patient_text
     for statement in (ind.summary, ind.expected_outcome):

@@ -291,7 +291,9 @@ def _key_facts(ctx: PackContext, run_in: bool, moved: frozenset[str]) -> list[Fl
         return cite.statement(st, style, prefix=lead())
 
     def labelled_fact(name: str, text: str, style: str = "KeyCell") -> Flowable:
-        return para(text, style, prefix=lead() + f"<b>{markup(name)}:</b> ")
+        first = lead()  # after a run-in label, "Whom to call: Clinic, 0123", not two colons
+        return para(text, style, prefix=f"{first}{markup(name)}, " if first
+                    else f"<b>{markup(name)}:</b> ")
 
     def row(name: str, build) -> list:
         nonlocal label
