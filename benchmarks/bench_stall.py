@@ -210,10 +210,13 @@ def main() -> int:
 
     window.closing._preview_ready = timed_ready
     gaps.phase = "steps"
+    per_step: list[tuple[float, str]] = []   # (longest gap while it came on screen, step)
     for step in window.table.ids[:window.table.ids.index("pack")]:
+        first_gap = len(gaps.gaps)
         window.go(step, force=True)    # every step before the pack seen, as in a consultation
         end = time.monotonic() + 0.1
         driver.wait_until(lambda: time.monotonic() > end)
+        per_step.append((max((g for _, _, g in gaps.gaps[first_gap:]), default=0.0), step))
     gaps.phase = "first"
     start = time.perf_counter()
     window.go("pack")
@@ -305,6 +308,8 @@ def main() -> int:
     print(describe("opening a consultation file (GUI)", gaps.of("open")))
     print(f"    open_file() itself took {open_ms:.0f} ms on the GUI thread")
     print(describe("each step shown for the first time (GUI)", gaps.of("steps")))
+    print("    slowest: " + ", ".join(f"{step} {ms:.0f} ms"
+                                     for ms, step in sorted(per_step, reverse=True)[:4]))
     print(describe("first pack of the session (imports)", gaps.of("first")))
     print(f"    on the GUI thread: changing step {first_step:.0f} ms, showing the pack "
           f"{first_show:.0f} ms")

@@ -26,14 +26,25 @@ _RADIO = QStyle.PrimitiveElement.PE_IndicatorRadioButton
 _CHECK = QStyle.PrimitiveElement.PE_IndicatorCheckBox
 
 
+_EDGES: dict[tuple[int, int, int], QColor] = {}   # (base, window, text) -> edge colour
+
+
 def edge_colour(palette: QPalette) -> QColor:
     """The colour nearest the base colour, on the way to the text colour, whose
     contrast with both the base (inside the indicator) and the window (around
-    it) is at least 3:1; the text colour itself if none nearer is."""
+    it) is at least 3:1; the text colour itself if none nearer is. Worked out
+    once per palette: the screening page paints some fifty indicators."""
     group = QPalette.ColorGroup.Active
     base = palette.color(group, QPalette.ColorRole.Base)
     window = palette.color(group, QPalette.ColorRole.Window)
     text = palette.color(group, QPalette.ColorRole.Text)
+    key = (base.rgba(), window.rgba(), text.rgba())
+    if key not in _EDGES:
+        _EDGES[key] = _edge_between(base, window, text)
+    return _EDGES[key]
+
+
+def _edge_between(base: QColor, window: QColor, text: QColor) -> QColor:
     target = MIN_EDGE_CONTRAST + 0.3   # a margin for antialiased pixels
     for step in range(101):
         t = step / 100
