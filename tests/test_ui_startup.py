@@ -118,3 +118,13 @@ def test_run_app_opens_the_file_given_on_the_command_line(tmp_path, jane_data):
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report == {"code": 0, "step": "review", "patient": "Jane O'Hara"}
+
+
+def test_the_step_status_role_is_the_first_role_after_qts_user_role():
+    """Written as a number so the window does not touch the Qt namespace before its
+    first paint; it must still be a role Qt leaves to applications."""
+    from PySide6.QtCore import Qt
+
+    from mesodesk.ui.window import STATUS_ROLE
+
+    assert STATUS_ROLE == Qt.ItemDataRole.UserRole + 1
