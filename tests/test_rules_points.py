@@ -293,3 +293,17 @@ def test_a_points_own_depth_is_checked_like_the_delivery_depth(run, depth, expec
         f = only(findings, rule)
         assert f.path == "products[0].points[1].depth_mm"
         assert f"{depth:g} mm" in f.message
+
+
+
+def test_a_too_close_finding_names_the_path_of_every_point_involved(run):
+    """Three points in a row 0.5 cm apart: one finding, with every crowded point's
+    path, so a face can mark them all (not only the pair its message names)."""
+    chart = load_chart("face-left")
+    x0, y0 = grid("face-left", "submental", 1.0, 1)[0]
+    step = 0.5 / (chart.width * chart.cm_per_unit)
+    pts = points([(x0 + i * step, y0) for i in range(3)])
+    f = only(run(dca(pts, volume_ml=0.6)), "points-too-close")
+    assert f.paths == ("products[0].points[0]", "products[0].points[1]",
+                       "products[0].points[2]")
+    assert "paths" not in f.to_json()     # the JSON of a finding is unchanged

@@ -227,6 +227,7 @@ def test_rules_on_the_points_show_on_the_map_step(window, qtbot):
     click_chart(qtbot, page, *spot("submental", right_cm=1.5))
     qtbot.waitUntil(lambda: len(points(window)) == 2)
     assert "apart" not in findings_of(window)
+    assert not any(item.crowded for item in page._items.values())
     # typed in the table: the second point half a centimetre from the first
     from mesodesk.ui.mapstep import ACROSS
 
@@ -241,6 +242,9 @@ def test_rules_on_the_points_show_on_the_map_step(window, qtbot):
     text = findings_of(window)
     assert "points 1 and 2" in text and "1 cm apart" in text
     assert "outside the areas" not in text
+    # both points too close get an amber rim on the chart, not only the one named first
+    qtbot.waitUntil(lambda: page._items[(0, 0)].crowded and page._items[(0, 1)].crowded)
+    assert page._items[(0, 0)].pen().color().name() == "#e65100"
     # the map's findings lead to the map step from the findings panel
     assert window.table.step_for_path("products[0].points[1]") == "map"
 

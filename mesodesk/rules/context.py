@@ -29,6 +29,7 @@ class Hit:
     path: str
     values: Mapping[str, object] = field(default_factory=dict)
     source: tuple[str, ...] = ()  # sources beyond the rule's own (e.g. a label)
+    paths: tuple[str, ...] = ()   # every place it is about, when more than ``path``
 
 
 @dataclass(frozen=True)

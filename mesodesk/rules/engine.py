@@ -52,7 +52,8 @@ def word(hit: Hit, catalogue: Catalogue) -> Finding:
     values.update(hit.values)
     source = tuple(dict.fromkeys(spec.source + tuple(hit.source)))
     return Finding(rule=hit.rule, severity=spec.severity, overridable=spec.overridable,
-                   message=_format(spec.message, values), source=source, path=hit.path)
+                   message=_format(spec.message, values), source=source, path=hit.path,
+                   paths=hit.paths)
 
 
 def coded_findings(ctx: Context) -> Iterable[Finding]:

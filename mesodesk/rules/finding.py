@@ -19,6 +19,9 @@ class Finding:
     source: tuple[str, ...]      # keys into the catalogue's sources table
     overridable: bool
     path: str = ""               # JSON path in the consultation that caused it
+    #: every path it is about when there are several (each point too close to
+    #: another), so a face can mark them all; not part of its JSON
+    paths: tuple[str, ...] = ()
 
     @property
     def absolute(self) -> bool:

@@ -181,13 +181,15 @@ def too_close(ctx: Context, points: Sequence[MapPoint]) -> Iterator[Hit]:
             if not close:
                 continue
             distance, a, b = min(close, key=lambda t: (t[0], t[1].number, t[2].number))
-            involved = {p.number for _, p, q in close for p in (p, q)}
+            crowded = {p.number: p for _, p, q in close for p in (p, q)}
+            involved = set(crowded)
             yield Hit("points-too-close", b.path,
                       {"product": first.product.name, "view": chart.title.lower(),
                        "a": a.number, "b": b.number, "distance": number(round(distance, 1)),
                        "min": number(spacing), "count": len(involved),
                        "points": ranges(involved)},
-                      first.product.limits_source)
+                      first.product.limits_source,
+                      paths=tuple(crowded[n].path for n in sorted(crowded)))
 
 
 def close_pairs(points: Sequence[MapPoint], chart: Chart,

@@ -73,6 +73,7 @@ class PointItem(QGraphicsEllipseItem):
         self.ring = ring          # the spacing guide around it, moved with it
         self.setBrush(QBrush(colour))
         self.outside = False      # off the plan's areas: a red rim
+        self.crowded = False      # closer to another than the label's spacing: an amber rim
         self.setPen(self._pen())
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -92,11 +93,18 @@ class PointItem(QGraphicsEllipseItem):
             return QPen(QColor("#111111"), 2.5)
         if self.outside:
             return QPen(QColor("#C62828"), 2.5)
+        if self.crowded:
+            return QPen(QColor("#E65100"), 2.5)
         return QPen(QColor("#ffffff"), 1.5)
 
     def mark_outside(self, outside: bool) -> None:
         if outside != self.outside:
             self.outside = outside
+            self.setPen(self._pen())
+
+    def mark_crowded(self, crowded: bool) -> None:
+        if crowded != self.crowded:
+            self.crowded = crowded
             self.setPen(self._pen())
 
     def renumber(self, number_: int) -> None:
@@ -845,6 +853,14 @@ class MapPage(StepPage):
         for item in old.values():
             self._remove_dot(item)
         self._dots, self._items = dots, items
+        self._show_crowded()
+
+    def _show_crowded(self) -> None:
+        """An amber rim on each point the rules find closer to another than the
+        label's spacing (the finding names them by number; the chart shows them)."""
+        crowded = getattr(self, "_crowded", set())
+        for (entry, index), item in self._items.items():
+            item.mark_crowded(f"products[{entry}].points[{index}]" in crowded)
 
     def _remove_dot(self, item: PointItem) -> None:
         if item.ring is not None:
@@ -1234,6 +1250,9 @@ class MapPage(StepPage):
                 if snapshot.table.step_for_path(f.path) == self.step_id
                 or f.rule == "points-volume-mismatch"]
         self._findings = mine
+        self._crowded = {path for f in mine if f.rule == "points-too-close"
+                         for path in (f.paths or (f.path,))}
+        self._show_crowded()
         self.show_findings(mine)
         self.show_gaps(snapshot.gaps_for(self.step_id))
 
