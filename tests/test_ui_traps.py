@@ -578,7 +578,7 @@ def dark_palette():
 def test_locked_steps_are_greyed_but_readable_in_light_and_dark(qtbot, window):
     from PySide6.QtGui import QPalette
 
-    from mesodesk.ui.window import contrast
+    from mesodesk.ui.colours import contrast
 
     window.new_consultation()
 

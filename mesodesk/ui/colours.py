@@ -24,15 +24,19 @@ def contrast(a: QColor, b: QColor) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
+def mix(base: QColor, text: QColor, t: float) -> QColor:
+    """The colour ``t`` of the way from ``base`` (0) to ``text`` (1)."""
+    return QColor.fromRgbF(base.redF() + (text.redF() - base.redF()) * t,
+                           base.greenF() + (text.greenF() - base.greenF()) * t,
+                           base.blueF() + (text.blueF() - base.blueF()) * t)
+
+
 def readable_grey(text: QColor, base: QColor, ratio: float = MIN_CONTRAST + 0.1) -> QColor:
     """The colour between ``base`` and ``text`` closest to ``base`` (so it still
     looks greyed) whose contrast with ``base`` is at least ``ratio``."""
     best = QColor(text)
     for step in range(100, -1, -1):
-        t = step / 100
-        mixed = QColor.fromRgbF(base.redF() + (text.redF() - base.redF()) * t,
-                                base.greenF() + (text.greenF() - base.greenF()) * t,
-                                base.blueF() + (text.blueF() - base.blueF()) * t)
+        mixed = mix(base, text, step / 100)
         if contrast(mixed, base) < ratio:
             break
         best = mixed

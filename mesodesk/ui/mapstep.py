@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
 from mesodesk.catalogue.charts import VIEWS, Chart, ChartError, charts_dir, load_chart
 from mesodesk.catalogue.vocabulary import number
 from mesodesk.domain import FORMAT, FORMATS
-from mesodesk.ui.widgets import StepPage, add_row, button, checkbox, labelled, note
+from mesodesk.ui.widgets import StepPage, add_row, button, checkbox, labelled, note, spin_box
 
 # One colour per product entry (Okabe and Ito's colour-blind-safe set).
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -200,18 +200,17 @@ class ChartView(QGraphicsView):
 
     def keyPressEvent(self, event: Any) -> None:
         control = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        factor = None
         if event.matches(QKeySequence.StandardKey.ZoomIn) or (
                 control and event.key() in (Qt.Key.Key_Plus, Qt.Key.Key_Equal)):
-            self.zoom_by(self.ZOOM_STEP)
-            event.accept()
-            return
-        if event.matches(QKeySequence.StandardKey.ZoomOut) or (
+            factor = self.ZOOM_STEP
+        elif event.matches(QKeySequence.StandardKey.ZoomOut) or (
                 control and event.key() == Qt.Key.Key_Minus):
-            self.zoom_by(1 / self.ZOOM_STEP)
-            event.accept()
-            return
-        if control and event.key() == Qt.Key.Key_0:
-            self.zoom_by(1 / self.zoom)
+            factor = 1 / self.ZOOM_STEP
+        elif control and event.key() == Qt.Key.Key_0:
+            factor = 1 / self.zoom        # back to the fitted chart
+        if factor is not None:
+            self.zoom_by(factor)
             event.accept()
             return
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
@@ -287,24 +286,12 @@ class CellDelegate(QStyledItemDelegate):
         column = index.column()
         if column not in EDITABLE:
             return None
-        spin = QDoubleSpinBox(parent)
-        spin.setKeyboardTracking(True)
         if column in (ACROSS, DOWN):
-            spin.setRange(0, 100)
-            spin.setDecimals(1)
-            spin.setSingleStep(0.5)
-            spin.setSuffix(" %")
+            spin = spin_box(100, 1, " %", 0.5, special="", parent=parent)
         elif column == VOLUME:
-            spin.setRange(0, 1000)
-            spin.setDecimals(3)
-            spin.setSingleStep(0.01)
-            spin.setSuffix(" mL")
+            spin = spin_box(1000, 3, " mL", 0.01, special="", parent=parent)
         else:
-            spin.setRange(0, 100)
-            spin.setDecimals(1)
-            spin.setSingleStep(0.5)
-            spin.setSuffix(" mm")
-            spin.setSpecialValueText("Delivery depth")
+            spin = spin_box(100, 1, " mm", 0.5, special="Delivery depth", parent=parent)
         spin.setAccessibleName(COLUMNS[column])
         return spin
 
@@ -347,6 +334,7 @@ class MapPage(StepPage):
         self._rows: list[tuple[int, int]] = []   # table row -> (entry, point)
         self._items: dict[tuple[int, int], PointItem] = {}   # the dots on screen by key
         self._dots: dict[int, PointItem] = {}                # ... by id() of their point
+        self._crowded: set[str] = set()      # paths of the points the rules find too close
         self._layout: tuple = ()                             # what the chart was drawn for
         self._row_cache: list[tuple] = []                    # the table's rows as shown
         self._row_of: dict[tuple[int, int], int] = {}
@@ -365,18 +353,8 @@ class MapPage(StepPage):
             "zoom. The table of points does the same from the keyboard."))
         self.product = QComboBox()
         self.chart = QComboBox()
-        self.volume = QDoubleSpinBox()
-        self.volume.setRange(0, 1000)
-        self.volume.setDecimals(3)
-        self.volume.setSingleStep(0.01)
-        self.volume.setSuffix(" mL")
-        self.volume.setSpecialValueText("Not set")
-        self.depth = QDoubleSpinBox()
-        self.depth.setRange(0, 100)
-        self.depth.setDecimals(1)
-        self.depth.setSingleStep(0.5)
-        self.depth.setSuffix(" mm")
-        self.depth.setSpecialValueText("Delivery depth")
+        self.volume = spin_box(1000, 3, " mL", 0.01)
+        self.depth = spin_box(100, 1, " mm", 0.5, special="Delivery depth")
         choices = QHBoxLayout()
         left, right_form = QFormLayout(), QFormLayout()
         add_row(left, "Product and l&ot", self.product)
@@ -858,9 +836,8 @@ class MapPage(StepPage):
     def _show_crowded(self) -> None:
         """An amber rim on each point the rules find closer to another than the
         label's spacing (the finding names them by number; the chart shows them)."""
-        crowded = getattr(self, "_crowded", set())
         for (entry, index), item in self._items.items():
-            item.mark_crowded(f"products[{entry}].points[{index}]" in crowded)
+            item.mark_crowded(f"products[{entry}].points[{index}]" in self._crowded)
 
     def _remove_dot(self, item: PointItem) -> None:
         if item.ring is not None:

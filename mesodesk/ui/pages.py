@@ -13,9 +13,9 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 
 from PySide6.QtWidgets import (QAbstractSpinBox, QButtonGroup, QCheckBox, QComboBox, QCompleter,
-                               QDoubleSpinBox, QFormLayout, QFrame, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLineEdit, QPlainTextEdit, QRadioButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+                               QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
+                               QLineEdit, QPlainTextEdit, QRadioButton, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from mesodesk.domain import age_on
 from mesodesk.catalogue.vocabulary import label, labels, number
@@ -23,7 +23,7 @@ from mesodesk.session import draft as flow
 from mesodesk.ui.consentfields import AgeCheckBox, AssessmentBox, PrescriberCheck
 from mesodesk.ui.widgets import (StepPage, add_date_row, add_row, button, checkbox, date_hint,
                                  heading, labelled, mark_required, note, parse_clinic_date, radio,
-                                 sources_text)
+                                 sources_text, spin_box)
 
 log = logging.getLogger(__name__)
 
@@ -463,17 +463,6 @@ class IndicationPage(StepPage):
 # --- delivery ------------------------------------------------------------------------------
 
 
-def _spin(maximum: float, decimals: int, suffix: str, step: float) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setRange(0, maximum)
-    spin.setDecimals(decimals)
-    spin.setSingleStep(step)
-    spin.setSuffix(suffix)
-    spin.setSpecialValueText("Not set")
-    spin.setKeyboardTracking(True)
-    return spin
-
-
 class DeliveryPage(StepPage):
     step_id = "delivery"
     title = "Delivery: technique, device and needle"
@@ -496,8 +485,8 @@ class DeliveryPage(StepPage):
         for gauge, needle in sorted(self.catalogue.needles.items()):
             self.gauge.addItem(f"{gauge}G ({number(needle.outer_diameter_mm)} mm outside diameter)",
                                gauge)
-        self.length = _spin(100, 1, " mm", 0.5)
-        self.depth_mm = _spin(100, 1, " mm", 0.5)
+        self.length = spin_box(100, 1, " mm", 0.5)
+        self.depth_mm = spin_box(100, 1, " mm", 0.5)
         add_row(form, "&Technique", self.technique)
         add_row(form, "De&vice", self.device)
         add_row(form, "Needle &gauge", self.gauge)
@@ -593,7 +582,7 @@ class ProductRow(QFrame):
         form = QFormLayout()
         self.lot = QLineEdit(str(entry.get("lot", "")))
         self.expiry = QLineEdit(str(entry.get("expiry", "")))
-        self.volume = _spin(1000, 2, " mL", 0.1)
+        self.volume = spin_box(1000, 2, " mL", 0.1)
         self.volume.setValue(_number(entry.get("volume_ml")))
         self.injections = QSpinBox()
         self.injections.setRange(0, 100000)
@@ -835,7 +824,7 @@ class PlanPage(StepPage):
         self.sessions = QSpinBox()
         self.sessions.setRange(0, 100)
         self.sessions.setSpecialValueText("Not set")
-        self.interval = _spin(520, 1, " weeks", 1)
+        self.interval = spin_box(520, 1, " weeks", 1)
         self.interval.setSpecialValueText("")
         self.interval.setMinimum(-1)
         self.interval.setSpecialValueText("Not set")

@@ -20,7 +20,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
-from mesodesk.ui.colours import MIN_EDGE_CONTRAST, contrast
+from mesodesk.ui.colours import MIN_EDGE_CONTRAST, contrast, mix
 
 _RADIO = QStyle.PrimitiveElement.PE_IndicatorRadioButton
 _CHECK = QStyle.PrimitiveElement.PE_IndicatorCheckBox
@@ -47,10 +47,7 @@ def edge_colour(palette: QPalette) -> QColor:
 def _edge_between(base: QColor, window: QColor, text: QColor) -> QColor:
     target = MIN_EDGE_CONTRAST + 0.3   # a margin for antialiased pixels
     for step in range(101):
-        t = step / 100
-        mixed = QColor.fromRgbF(base.redF() + (text.redF() - base.redF()) * t,
-                                base.greenF() + (text.greenF() - base.greenF()) * t,
-                                base.blueF() + (text.blueF() - base.blueF()) * t)
+        mixed = mix(base, text, step / 100)
         if contrast(mixed, base) >= target and contrast(mixed, window) >= target:
             return mixed
     return QColor(text)

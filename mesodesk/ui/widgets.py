@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from PySide6 import QtCore
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QIcon, QShowEvent
-from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QFormLayout, QFrame, QLabel,
-                               QPushButton, QRadioButton, QScrollArea, QScrollBar, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QDoubleSpinBox, QFormLayout, QFrame,
+                               QLabel, QPushButton, QRadioButton, QScrollArea, QScrollBar,
+                               QSizePolicy, QVBoxLayout, QWidget)
 
-from mesodesk.ui.basics import ICONS, button, heading, icon, icon_path, plain  # noqa: F401
+from mesodesk.ui.basics import button, heading, icon, icon_path, plain  # noqa: F401  (re-exported)
 from mesodesk.ui.style import readable_indicators
 
 if TYPE_CHECKING:  # the window imports this module before the catalogue is needed
@@ -56,6 +55,20 @@ def mark_html(severity: str, size: int = 16) -> str:
     """The severity's icon inline in rich text."""
     return (f'<img src="{html.escape(icon_path(severity))}" width="{size}" height="{size}" '
             f'style="vertical-align: middle"/>')
+
+
+def spin_box(maximum: float, decimals: int, suffix: str, step: float,
+             special: str = "Not set", parent: QWidget | None = None) -> QDoubleSpinBox:
+    """A number field from 0 to ``maximum``; at 0 it shows ``special`` (the value
+    is not set) unless that is empty. Typing updates the value at once."""
+    spin = QDoubleSpinBox(parent)
+    spin.setRange(0, maximum)
+    spin.setDecimals(decimals)
+    spin.setSingleStep(step)
+    spin.setSuffix(suffix)
+    spin.setSpecialValueText(special)
+    spin.setKeyboardTracking(True)
+    return spin
 
 
 def checkbox(text: str, parent: QWidget | None = None) -> QCheckBox:
@@ -319,6 +332,7 @@ class StepPage(QWidget):
         self.catalogue = catalogue
         self._loading = False
         self._stale = False   # set_state(defer=True) waits until the page is shown
+        self._gap_marked: dict[int, QWidget] = {}   # fields show_gaps marked, by id
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.scroll_area = QScrollArea(self)
@@ -368,7 +382,7 @@ class StepPage(QWidget):
     def show_gaps(self, gaps: list[Gap]) -> None:
         """Mark each required field still empty, and say which they are."""
         missing = {id(w): w for g in gaps if (w := self.field_for(g.path)) is not None}
-        marked: dict[int, QWidget] = self.__dict__.setdefault("_gap_marked", {})
+        marked = self._gap_marked
         for key, w in list(marked.items()):   # the ones marked last time, not every child
             if key not in missing:
                 mark_required(w, False)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QMainWindow, QSta
 from mesodesk.ui.lazy import lazy_import
 from mesodesk.ui.settings import Settings
 from mesodesk.ui.basics import button, heading, icon
-from mesodesk.ui.colours import MIN_CONTRAST, contrast, readable_grey  # noqa: F401
+from mesodesk.ui.colours import MIN_CONTRAST, contrast, readable_grey
 
 if TYPE_CHECKING:
     from mesodesk.catalogue.model import Catalogue
